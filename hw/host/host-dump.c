@@ -1,0 +1,179 @@
+/* Region sizes from the -vv text of an lspci dump; see hw/host/host-dump.h. */
+#include "hw/host/host-dump.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+bool xpt_host_dump_parse_size(const char *s, uint64_t *size)
+{
+    uint64_t v = 0;
+    const char *p = s;
+
+    if (!isdigit((unsigned char)*p)) {
+        return false;
+    }
+    for (; isdigit((unsigned char)*p); p++) {
+        if (v > (UINT64_MAX - 9) / 10) {
+            return false;
+        }
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+
+    unsigned shift = 0;
+    switch (*p) {
+    case 'K': shift = 10; p++; break;
+    case 'M': shift = 20; p++; break;
+    case 'G': shift = 30; p++; break;
+    case 'T': shift = 40; p++; break;
+    default: break;
+    }
+    if (*p != ']' || v == 0 || v > (UINT64_MAX >> shift)) {
+        return false;
+    }
+    *size = v << shift;
+    return true;
+}
+
+/* "[S]SSSS:" prefix of 4 or 5 hex digits, as libpci's dump reader accepts. */
+static const char *parse_domain(const char *p, unsigned *domain)
+{
+    unsigned n = 0, v = 0;
+
+    while (n < 6 && isxdigit((unsigned char)p[n])) {
+        v = v * 16 + (unsigned)g_ascii_xdigit_value(p[n]);
+        n++;
+    }
+    if ((n != 4 && n != 5) || p[n] != ':') {
+        return NULL;
+    }
+    *domain = v;
+    return p + n + 1;
+}
+
+/*
+ * A device header line: "BB:DD.F " or "SSSS:BB:DD.F " at column 0 (the hex rows,
+ * "00: 86 80 ...", do not match: they have no ".F").
+ */
+static bool parse_header(const char *line, unsigned *domain, unsigned *bus,
+                         unsigned *dev, unsigned *fn)
+{
+    const char *p = parse_domain(line, domain);
+
+    if (!p) {
+        *domain = 0;
+        p = line;
+    }
+    if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || p[2] != ':' ||
+        !isxdigit((unsigned char)p[3]) || !isxdigit((unsigned char)p[4]) || p[5] != '.' ||
+        p[6] < '0' || p[6] > '7' || (p[7] != ' ' && p[7] != '\0')) {
+        return false;
+    }
+    *bus = (unsigned)(g_ascii_xdigit_value(p[0]) * 16 + g_ascii_xdigit_value(p[1]));
+    *dev = (unsigned)(g_ascii_xdigit_value(p[3]) * 16 + g_ascii_xdigit_value(p[4]));
+    *fn = (unsigned)(p[6] - '0');
+    return true;
+}
+
+/*
+ * Classify a region line (after its indentation): returns 0–5 for "Region N:",
+ * 6 for "Expansion ROM at", -1 otherwise. "[virtual] " prefixes (Enhanced Allocation)
+ * are accepted.
+ */
+static int region_index(const char *text)
+{
+    if (g_str_has_prefix(text, "[virtual] ")) {
+        text += strlen("[virtual] ");
+    }
+    if (g_str_has_prefix(text, "Expansion ROM at ")) {
+        return 6;
+    }
+    if (g_str_has_prefix(text, "Region ") && text[7] >= '0' && text[7] <= '5' &&
+        text[8] == ':') {
+        return text[7] - '0';
+    }
+    return -1;
+}
+
+bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
+                         unsigned bus, unsigned dev, unsigned fn, XptDumpSizes *sizes,
+                         GError **errp)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) local_err = NULL;
+
+    memset(sizes, 0, sizeof(*sizes));
+    if (!g_file_get_contents(file, &text, NULL, &local_err)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: cannot read dump file: %s; check the host-dump= path",
+                    sbdf, local_err->message);
+        return false;
+    }
+
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    bool in_block = false, found = false, seen[7] = { false };
+    size_t top_indent = 0; /* indentation of the block's first text line; 0 = unknown */
+
+    for (size_t i = 0; lines[i]; i++) {
+        char *line = lines[i];
+        size_t len = strlen(line);
+        unsigned d, b, s, f;
+
+        if (len && line[len - 1] == '\r') {
+            line[len - 1] = '\0';
+        }
+        if (parse_header(line, &d, &b, &s, &f)) {
+            if (found) {
+                break; /* first block of the device wins, as its end is reached */
+            }
+            in_block = d == domain && b == bus && s == dev && f == fn;
+            found = in_block;
+            top_indent = 0;
+            continue;
+        }
+        if (!in_block) {
+            continue;
+        }
+
+        size_t indent = strspn(line, " \t");
+        if (indent == 0 || line[indent] == '\0') {
+            continue; /* hex row or blank line */
+        }
+        if (top_indent == 0) {
+            top_indent = indent;
+        }
+        if (indent != top_indent) {
+            continue; /* nested (capability or SR-IOV VF) lines */
+        }
+
+        int idx = region_index(line + indent);
+        const char *sz = idx >= 0 ? strstr(line + indent, "[size=") : NULL;
+        if (!sz || seen[idx]) {
+            continue;
+        }
+        uint64_t size;
+        if (!xpt_host_dump_parse_size(sz + strlen("[size="), &size)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "%s: cannot parse the region size in %s line %zu (\"%s\"); "
+                        "fix the dump or capture it again with lspci -vv -xxxx",
+                        sbdf, file, i + 1, g_strstrip(line));
+            return false;
+        }
+        seen[idx] = true;
+        if (idx == 6) {
+            sizes->rom = size;
+        } else {
+            sizes->bar[idx] = size;
+        }
+    }
+
+    if (!found) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: no such device in dump %s; check hostaddr against the dump's "
+                    "device lines", sbdf, file);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,42 @@
+/*
+ * Region sizes from an `lspci -vv -xxx[x]` dump (internal to hw/host).
+ *
+ * libpci's dump method reads only the hex rows, which cannot tell a BAR's size. The
+ * `-vv` text of each device carries them: "Region N: ... [size=128K]" and
+ * "Expansion ROM at ... [size=4M]". This parser reads those two kinds of line, and
+ * only inside the block of the selected device (a block starts with a column-0 line
+ * "BB:DD.F ..." or "SSSS:BB:DD.F ..."), and only at the block's top indentation level
+ * (so the VF BARs of an SR-IOV capability, printed deeper, are not taken for the
+ * device's own).
+ */
+#ifndef XPT_HW_HOST_HOST_DUMP_H
+#define XPT_HW_HOST_HOST_DUMP_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/** XptDumpSizes: sizes in bytes; 0 = the dump gives no size for that region. */
+typedef struct XptDumpSizes {
+    uint64_t bar[6];
+    uint64_t rom;
+} XptDumpSizes;
+
+/**
+ * xpt_host_dump_parse_size: parse the text after "[size=" ("128K", "4M", "16G", "32")
+ * up to the closing ']'. Suffixes K, M, G, T are powers of 1024. Returns false on
+ * anything else (no digits, unknown suffix, missing ']', overflow, zero).
+ */
+bool xpt_host_dump_parse_size(const char *s, uint64_t *size);
+
+/**
+ * xpt_host_dump_sizes: fill *sizes with the region sizes that @file gives for device
+ * @domain:@bus:@dev.@fn (all zero if its block has no -vv lines).
+ * Errors: XPT_ERROR_NOT_FOUND if the file cannot be read or has no block for the
+ * device; XPT_ERROR_INVALID for a "[size=" that does not parse. Messages name @sbdf.
+ */
+bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
+                         unsigned bus, unsigned dev, unsigned fn, XptDumpSizes *sizes,
+                         GError **errp);
+
+#endif

@@ -1,0 +1,159 @@
+/* libpci calls that never exit(); see hw/host/host-libpci.h. */
+#include "hw/host/host-libpci.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util/error.h"
+
+typedef struct LibpciTrap {
+    jmp_buf env;
+} LibpciTrap;
+
+static _Thread_local LibpciTrap *libpci_trap;
+static _Thread_local char libpci_error_msg[XPT_LIBPCI_MSG_LEN];
+static _Thread_local char libpci_warning[XPT_LIBPCI_MSG_LEN];
+
+static G_NORETURN void G_GNUC_PRINTF(1, 2) libpci_error_cb(char *fmt, ...)
+{
+    LibpciTrap *trap = libpci_trap;
+    va_list ap;
+
+    va_start(ap, fmt);
+    if (trap) {
+        vsnprintf(libpci_error_msg, sizeof(libpci_error_msg), fmt, ap);
+        va_end(ap);
+        longjmp(trap->env, 1);
+    }
+    /* A libpci call outside libpci_guard() is a bug of this file. */
+    fputs("xen-pt-dm: libpci error outside a guarded call: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+static void G_GNUC_PRINTF(1, 2) libpci_warning_cb(char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(libpci_warning, sizeof(libpci_warning), fmt, ap);
+    va_end(ap);
+}
+
+static void G_GNUC_PRINTF(1, 2) libpci_debug_cb(char *fmt G_GNUC_UNUSED, ...)
+{
+}
+
+typedef struct LibpciOp {
+    enum { OP_INIT_SCAN, OP_FILL_INFO, OP_READ, OP_WRITE } kind;
+    struct pci_access *acc;
+    struct pci_dev *dev;
+    int arg;        /* fill flags, or block position */
+    uint8_t *buf;
+    int len;
+    int result;     /* known fields, or block success */
+} LibpciOp;
+
+static void libpci_run(LibpciOp *op)
+{
+    switch (op->kind) {
+    case OP_INIT_SCAN:
+        pci_init(op->acc);
+        pci_scan_bus(op->acc);
+        op->result = 1;
+        break;
+    case OP_FILL_INFO:
+        op->result = pci_fill_info(op->dev, op->arg);
+        break;
+    case OP_READ:
+        op->result = pci_read_block(op->dev, op->arg, op->buf, op->len);
+        break;
+    case OP_WRITE:
+        op->result = pci_write_block(op->dev, op->arg, op->buf, op->len);
+        break;
+    }
+}
+
+/* Run @op; on a libpci error return false with its message in @why. */
+static bool libpci_guard(LibpciOp *op, char why[XPT_LIBPCI_MSG_LEN])
+{
+    LibpciTrap trap;
+
+    libpci_error_msg[0] = '\0';
+    libpci_warning[0] = '\0';
+    why[0] = '\0';
+    libpci_trap = &trap;
+    if (setjmp(trap.env) != 0) {
+        libpci_trap = NULL;
+        g_strlcpy(why, libpci_error_msg, XPT_LIBPCI_MSG_LEN);
+        return false;
+    }
+    libpci_run(op);
+    libpci_trap = NULL;
+    return true;
+}
+
+struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
+                                  const char *who, GError **errp)
+{
+    struct pci_access *acc = pci_alloc();
+    int rc;
+
+    acc->error = libpci_error_cb;
+    acc->warning = libpci_warning_cb;
+    acc->debug = libpci_debug_cb;
+    acc->debugging = 0;
+    acc->numeric_ids = 1;
+    if (dump_file) {
+        acc->method = PCI_ACCESS_DUMP;
+        rc = pci_set_param(acc, (char *)"dump.name", (char *)dump_file);
+    } else {
+        g_autofree char *bus_pci = g_build_filename(sysfs_root, "bus", "pci", NULL);
+        acc->method = PCI_ACCESS_SYS_BUS_PCI;
+        rc = pci_set_param(acc, (char *)"sysfs.path", bus_pci);
+    }
+    if (rc) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_FAILED,
+                    "%s: this libpci has no %s access method; install a libpci built "
+                    "with it", who, dump_file ? "dump" : "sysfs");
+        pci_cleanup(acc);
+        return NULL;
+    }
+    return acc;
+}
+
+bool xpt_libpci_init_scan(struct pci_access *acc, char why[XPT_LIBPCI_MSG_LEN])
+{
+    LibpciOp op = { .kind = OP_INIT_SCAN, .acc = acc };
+    return libpci_guard(&op, why);
+}
+
+bool xpt_libpci_fill_info(struct pci_dev *dev, int flags, int *known,
+                          char why[XPT_LIBPCI_MSG_LEN])
+{
+    LibpciOp op = { .kind = OP_FILL_INFO, .dev = dev, .arg = flags };
+    bool ok = libpci_guard(&op, why);
+    *known = ok ? op.result : 0;
+    return ok;
+}
+
+bool xpt_libpci_block(struct pci_dev *dev, bool write, unsigned pos, uint8_t *buf,
+                      unsigned len, char why[XPT_LIBPCI_MSG_LEN])
+{
+    LibpciOp op = { .kind = write ? OP_WRITE : OP_READ, .dev = dev, .arg = (int)pos,
+                    .buf = buf, .len = (int)len };
+
+    if (!libpci_guard(&op, why)) {
+        return false;
+    }
+    if (!op.result) {
+        g_strlcpy(why, libpci_warning[0] ? libpci_warning : "libpci reported failure",
+                  XPT_LIBPCI_MSG_LEN);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,580 @@
+/* Host PCI device through libpci (sysfs or dump), with a shadow; see hw/host/host-pci.h. */
+#include "hw/host/host-pci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw/host/host-dump.h"
+#include "hw/host/host-libpci.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define HOST_FILL_FLAGS (PCI_FILL_IDENT | PCI_FILL_IRQ | PCI_FILL_BASES | \
+                         PCI_FILL_ROM_BASE | PCI_FILL_SIZES | PCI_FILL_CLASS | \
+                         PCI_FILL_CAPS | PCI_FILL_EXT_CAPS | PCI_FILL_IO_FLAGS)
+#define HOST_CAP_WALK_MAX 48
+
+struct XptHostPci {
+    char sbdf[sizeof("ffff:ff:1f.7")];
+    uint16_t segment;
+    uint8_t bus;
+    uint8_t devfn;
+    XptHostBackend backend;
+    bool shadow;
+    char *source;       /* dump file or sysfs root, for messages */
+    struct pci_access *acc;
+    struct pci_dev *dev;
+    unsigned config_size;
+    uint8_t config[XPT_HOST_CONFIG_SIZE];
+    XptHostRegion bars[XPT_HOST_NUM_BARS];
+    XptHostRegion rom;
+    int irq;
+    GArray *writes;     /* XptHostWrite */
+};
+
+/* "SSSS:BB:DD.F" or "BB:DD.F", fixed-width hex, device ≤ 1f, function ≤ 7. */
+static bool parse_hostaddr(const char *s, unsigned *seg, unsigned *bus, unsigned *dev,
+                           unsigned *fn)
+{
+    static const char *const formats[] = { "hhhh:hh:hh.f", "hh:hh.f" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        const char *f = formats[i];
+        unsigned vals[4] = { 0 }, field = strlen(f) == 7 ? 1 : 0;
+        size_t n;
+
+        if (strlen(s) != strlen(f)) {
+            continue;
+        }
+        for (n = 0; f[n]; n++) {
+            char c = s[n];
+            if (f[n] == 'h' && g_ascii_isxdigit(c)) {
+                vals[field] = vals[field] * 16 + (unsigned)g_ascii_xdigit_value(c);
+            } else if (f[n] == 'f' && c >= '0' && c <= '7') {
+                vals[field] = (unsigned)(c - '0');
+            } else if (f[n] == c && (c == ':' || c == '.')) {
+                field++;
+            } else {
+                break;
+            }
+        }
+        if (f[n] == '\0' && vals[2] <= 0x1f) {
+            *seg = vals[0];
+            *bus = vals[1];
+            *dev = vals[2];
+            *fn = vals[3];
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint32_t le_read(const uint8_t *p, unsigned len)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < len; i++) {
+        v |= (uint32_t)p[i] << (8 * i);
+    }
+    return v;
+}
+
+static void le_write(uint8_t *p, unsigned len, uint32_t v)
+{
+    for (unsigned i = 0; i < len; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static uint32_t width_ones(unsigned len)
+{
+    return len >= 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
+}
+
+static bool check_access(const XptHostPci *h, const char *what, unsigned offset,
+                         unsigned len, GError **errp)
+{
+    if ((len != 1 && len != 2 && len != 4) || offset % len ||
+        offset + len > XPT_HOST_CONFIG_SIZE) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: invalid host config %s of %u bytes at 0x%x; use 1, 2 or 4 "
+                    "naturally aligned bytes below 0x1000", h->sbdf, what, len, offset);
+        return false;
+    }
+    return true;
+}
+
+bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *val,
+                       GError **errp)
+{
+    uint8_t buf[4];
+    char why[XPT_LIBPCI_MSG_LEN];
+
+    *val = 0xffffffffu;
+    if (!check_access(h, "read", offset, len, errp)) {
+        return false;
+    }
+    *val = width_ones(len);
+    if (offset + len > h->config_size) {
+        return true;
+    }
+    if (h->shadow) {
+        *val = le_read(h->config + offset, len);
+        return true;
+    }
+    if (!xpt_libpci_block(h->dev, false, offset, buf, len, why)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
+                    "%s: host config read of %u bytes at 0x%x failed (%s); check that "
+                    "the device is present and readable", h->sbdf, len, offset, why);
+        return false;
+    }
+    *val = le_read(buf, len);
+    return true;
+}
+
+bool xpt_host_pci_write(XptHostPci *h, unsigned offset, unsigned len, uint32_t val,
+                        GError **errp)
+{
+    uint8_t buf[4];
+    char why[XPT_LIBPCI_MSG_LEN];
+
+    if (!check_access(h, "write", offset, len, errp)) {
+        return false;
+    }
+    val &= width_ones(len);
+    XptHostWrite w = { .offset = (uint16_t)offset, .len = (uint8_t)len, .value = val };
+    g_array_append_val(h->writes, w);
+    xpt_log(XPT_LOG_HOST, "%s: host config write [0x%03x] len %u = 0x%x%s", h->sbdf,
+            offset, len, val, h->shadow ? " (shadow)" : "");
+
+    if (offset + len > h->config_size) {
+        return true; /* beyond the config space the backend has: dropped */
+    }
+    if (h->shadow) {
+        le_write(h->config + offset, len, val);
+        return true;
+    }
+    le_write(buf, len, val);
+    if (!xpt_libpci_block(h->dev, true, offset, buf, len, why)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
+                    "%s: host config write of %u bytes at 0x%x failed (%s); check that "
+                    "the device is bound to pciback and writable", h->sbdf, len, offset,
+                    why);
+        return false;
+    }
+    return true;
+}
+
+/* Read a register for internal walks; all-ones on failure. */
+static uint32_t host_rd(XptHostPci *h, unsigned offset, unsigned len)
+{
+    uint32_t v;
+    xpt_host_pci_read(h, offset, len, &v, NULL);
+    return v;
+}
+
+unsigned xpt_host_pci_find_cap(XptHostPci *h, uint8_t cap_id)
+{
+    if (!(host_rd(h, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
+        return 0;
+    }
+    unsigned ptr = host_rd(h, PCI_CAPABILITY_LIST, 1) & 0xfc;
+    for (unsigned n = 0; n < HOST_CAP_WALK_MAX && ptr >= 0x40; n++) {
+        uint32_t id = host_rd(h, ptr, 1);
+        if (id == cap_id) {
+            return ptr;
+        }
+        if (id == 0xff) {
+            break; /* unreadable */
+        }
+        ptr = host_rd(h, ptr + 1, 1) & 0xfc;
+    }
+    return 0;
+}
+
+/* Read as much config space as the backend gives: 4096, 256 or 64 bytes. */
+static bool read_config(XptHostPci *h, GError **errp)
+{
+    static const unsigned sizes[] = { XPT_HOST_CONFIG_SIZE, 256, 64 };
+    char why[XPT_LIBPCI_MSG_LEN] = "";
+
+    memset(h->config, 0xff, sizeof(h->config));
+    for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        if (xpt_libpci_block(h->dev, false, 0, h->config, sizes[i], why)) {
+            h->config_size = sizes[i];
+            break;
+        }
+        memset(h->config, 0xff, sizeof(h->config));
+    }
+    if (!h->config_size) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
+                    "%s: cannot read 64 bytes of config space from %s (%s); run as root "
+                    "or check the device", h->sbdf, h->source, why);
+        return false;
+    }
+    if (le_read(h->config + PCI_VENDOR_ID, 2) == 0xffff) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
+                    "%s: config space reads all-ones in %s; the device is absent or "
+                    "powered off", h->sbdf, h->source);
+        return false;
+    }
+    return true;
+}
+
+static const char *pcie_type_name(unsigned type)
+{
+    switch (type) {
+    case PCI_EXP_TYPE_ROOT_PORT: return "root port";
+    case PCI_EXP_TYPE_UPSTREAM: return "switch upstream port";
+    case PCI_EXP_TYPE_DOWNSTREAM: return "switch downstream port";
+    case PCI_EXP_TYPE_PCI_BRIDGE: return "PCIe-to-PCI bridge";
+    case PCI_EXP_TYPE_PCIE_BRIDGE: return "PCI-to-PCIe bridge";
+    case PCI_EXP_TYPE_ROOT_EC: return "root complex event collector";
+    default: return "non-endpoint function";
+    }
+}
+
+/* Refuse bridges, CardBus bridges and PCI Express ports. */
+static bool check_passthrough_type(XptHostPci *h, GError **errp)
+{
+    unsigned htype = h->config[PCI_HEADER_TYPE] & 0x7f;
+
+    if (htype == 1) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "%s: cannot pass through a PCI bridge (header type 1); pass through "
+                    "the devices behind it instead", h->sbdf);
+        return false;
+    }
+    if (htype == 2) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "%s: cannot pass through a CardBus bridge (header type 2); pass "
+                    "through the devices behind it instead", h->sbdf);
+        return false;
+    }
+    if (htype != PCI_HEADER_TYPE_NORMAL) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "%s: cannot pass through a device with unknown header type %u; only "
+                    "endpoints (header type 0) can be passed through", h->sbdf, htype);
+        return false;
+    }
+
+    unsigned pcie = xpt_host_pci_find_cap(h, PCI_CAP_ID_EXP);
+    if (pcie) {
+        unsigned type = (host_rd(h, pcie + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4;
+        if (type != PCI_EXP_TYPE_ENDPOINT && type != PCI_EXP_TYPE_LEG_END &&
+            type != PCI_EXP_TYPE_ROOT_INT_EP) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                        "%s: cannot pass through a PCI Express %s (device/port type %u); "
+                        "pass through an endpoint instead", h->sbdf,
+                        pcie_type_name(type), type);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Regions from libpci's sysfs view: bases, sizes and PCI_IORESOURCE_* flags. */
+static void regions_from_sysfs(XptHostPci *h, int known)
+{
+    struct pci_dev *d = h->dev;
+
+    for (unsigned i = 0; i < XPT_HOST_NUM_BARS; i++) {
+        XptHostRegion *r = &h->bars[i];
+        pciaddr_t base = d->base_addr[i];
+
+        if (!d->size[i]) {
+            continue;
+        }
+        if (known & PCI_FILL_IO_FLAGS) {
+            r->flags |= (d->flags[i] & PCI_IORESOURCE_IO) ? XPT_HOST_REGION_IO : 0;
+            r->flags |= (d->flags[i] & PCI_IORESOURCE_MEM_64) ? XPT_HOST_REGION_MEM64 : 0;
+            r->flags |= (d->flags[i] & PCI_IORESOURCE_PREFETCH) ?
+                        XPT_HOST_REGION_PREFETCH : 0;
+        } else if (base & PCI_BASE_ADDRESS_SPACE_IO) {
+            r->flags = XPT_HOST_REGION_IO;
+        } else {
+            r->flags |= (base & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
+                        PCI_BASE_ADDRESS_MEM_TYPE_64 ? XPT_HOST_REGION_MEM64 : 0;
+            r->flags |= (base & PCI_BASE_ADDRESS_MEM_PREFETCH) ?
+                        XPT_HOST_REGION_PREFETCH : 0;
+        }
+        if (r->flags & XPT_HOST_REGION_IO) {
+            r->flags &= XPT_HOST_REGION_IO;
+        }
+        r->base = base & ((r->flags & XPT_HOST_REGION_IO) ? PCI_ADDR_IO_MASK
+                                                           : PCI_ADDR_MEM_MASK);
+        r->size = d->size[i];
+    }
+    if (d->rom_size) {
+        h->rom.base = d->rom_base_addr & PCI_ROM_ADDRESS_MASK;
+        h->rom.size = d->rom_size;
+    }
+}
+
+/*
+ * Regions of a dump: flags from the BAR values in the hex rows, bases from libpci,
+ * sizes from the -vv text. An implemented BAR (non-zero value) without a size is an
+ * error: sizes are never guessed. A ROM without a size is left out (no ROM).
+ */
+static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
+{
+    struct pci_dev *d = h->dev;
+    XptDumpSizes sizes;
+
+    if (!xpt_host_dump_sizes(file, h->sbdf, h->segment, h->bus, h->devfn >> 3,
+                             h->devfn & 7, &sizes, errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < XPT_HOST_NUM_BARS; i++) {
+        XptHostRegion *r = &h->bars[i];
+        uint32_t raw = le_read(h->config + PCI_BASE_ADDRESS_0 + 4 * i, 4);
+        uint64_t value = raw;
+        bool is64 = false;
+
+        if (raw & PCI_BASE_ADDRESS_SPACE_IO) {
+            r->flags = XPT_HOST_REGION_IO;
+        } else if ((raw & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64) {
+            if (i == XPT_HOST_NUM_BARS - 1) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "%s: BAR5 (0x%08x) claims to be 64-bit but has no upper "
+                            "half; the dump %s is corrupt", h->sbdf, raw, file);
+                return false;
+            }
+            is64 = true;
+            value |= (uint64_t)le_read(h->config + PCI_BASE_ADDRESS_0 + 4 * (i + 1), 4)
+                     << 32;
+            r->flags = XPT_HOST_REGION_MEM64;
+        }
+        if (!(raw & PCI_BASE_ADDRESS_SPACE_IO) && (raw & PCI_BASE_ADDRESS_MEM_PREFETCH)) {
+            r->flags |= XPT_HOST_REGION_PREFETCH;
+        }
+
+        if (!sizes.bar[i]) {
+            if (value) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "%s: BAR%u (0x%" G_GINT64_MODIFIER "x) has no [size=] in "
+                            "dump %s; capture the dump with `lspci -vv -xxxx` as root "
+                            "so every Region line carries its size", h->sbdf, i, value,
+                            file);
+                return false;
+            }
+            r->flags = 0;
+        } else {
+            r->size = sizes.bar[i];
+            r->base = d->base_addr[i] & ((r->flags & XPT_HOST_REGION_IO)
+                                         ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
+        }
+        if (is64) {
+            i++; /* the upper half: size 0 */
+        }
+    }
+    if (sizes.rom) {
+        h->rom.base = d->rom_base_addr & PCI_ROM_ADDRESS_MASK;
+        h->rom.size = sizes.rom;
+    }
+    return true;
+}
+
+XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
+{
+    unsigned seg, bus, dev, fn;
+    char why[XPT_LIBPCI_MSG_LEN];
+    int known = 0;
+
+    if (!opts->hostaddr || !parse_hostaddr(opts->hostaddr, &seg, &bus, &dev, &fn)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "hostaddr '%s' is malformed; use SSSS:BB:DD.F or BB:DD.F (hex, "
+                    "device 00-1f, function 0-7)", opts->hostaddr ? opts->hostaddr : "");
+        return NULL;
+    }
+
+    g_autoptr(XptHostPci) h = g_new0(XptHostPci, 1);
+    h->writes = g_array_new(FALSE, FALSE, sizeof(XptHostWrite));
+    h->segment = (uint16_t)seg;
+    h->bus = (uint8_t)bus;
+    h->devfn = (uint8_t)(dev << 3 | fn);
+    snprintf(h->sbdf, sizeof(h->sbdf), "%04x:%02x:%02x.%u", seg, bus, dev, fn);
+    h->backend = opts->dump_file ? XPT_HOST_BACKEND_DUMP : XPT_HOST_BACKEND_SYSFS;
+    h->shadow = opts->dump_file ? true : opts->shadow;
+    h->source = g_strdup(opts->dump_file ? opts->dump_file
+                         : opts->sysfs_dir ? opts->sysfs_dir : "/sys");
+
+    h->acc = xpt_libpci_new(opts->dump_file, h->source, h->sbdf, errp);
+    if (!h->acc) {
+        return NULL;
+    }
+    if (!xpt_libpci_init_scan(h->acc, why)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: cannot open %s %s (%s); check the %s path", h->sbdf,
+                    opts->dump_file ? "dump" : "sysfs tree", h->source, why,
+                    opts->dump_file ? "host-dump=" : "host-sysfs=");
+        return NULL;
+    }
+    for (struct pci_dev *d = h->acc->devices; d; d = d->next) {
+        if ((unsigned)d->domain == seg && d->bus == bus && d->dev == dev && d->func == fn) {
+            h->dev = d;
+            break;
+        }
+    }
+    if (!h->dev) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: no such device in %s %s; check hostaddr (lspci -D lists the "
+                    "devices)", h->sbdf, opts->dump_file ? "dump" : "sysfs tree",
+                    h->source);
+        return NULL;
+    }
+    if (!xpt_libpci_fill_info(h->dev, HOST_FILL_FLAGS, &known, why)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: libpci cannot read the device's resources from %s (%s); check "
+                    "the device's files and permissions", h->sbdf, h->source, why);
+        return NULL;
+    }
+
+    if (!read_config(h, errp) || !check_passthrough_type(h, errp)) {
+        return NULL;
+    }
+    if (h->backend == XPT_HOST_BACKEND_DUMP) {
+        if (!regions_from_dump(h, opts->dump_file, errp)) {
+            return NULL;
+        }
+    } else {
+        regions_from_sysfs(h, known);
+    }
+    h->irq = h->dev->irq;
+    if (h->backend == XPT_HOST_BACKEND_DUMP &&
+        (!h->config[PCI_INTERRUPT_PIN] || h->irq == 0xff)) {
+        h->irq = 0; /* a dump's IRQ is its interrupt line: 0xff or no pin = none */
+    }
+    return g_steal_pointer(&h);
+}
+
+void xpt_host_pci_free(XptHostPci *h)
+{
+    if (!h) {
+        return;
+    }
+    if (h->acc) {
+        pci_cleanup(h->acc);
+    }
+    g_array_free(h->writes, TRUE);
+    g_free(h->source);
+    g_free(h);
+}
+
+const char *xpt_host_pci_sbdf(const XptHostPci *h)
+{
+    return h->sbdf;
+}
+
+uint16_t xpt_host_pci_segment(const XptHostPci *h)
+{
+    return h->segment;
+}
+
+uint8_t xpt_host_pci_bus(const XptHostPci *h)
+{
+    return h->bus;
+}
+
+uint8_t xpt_host_pci_devfn(const XptHostPci *h)
+{
+    return h->devfn;
+}
+
+XptHostBackend xpt_host_pci_backend(const XptHostPci *h)
+{
+    return h->backend;
+}
+
+bool xpt_host_pci_is_shadow(const XptHostPci *h)
+{
+    return h->shadow;
+}
+
+unsigned xpt_host_pci_config_size(const XptHostPci *h)
+{
+    return h->config_size;
+}
+
+const XptHostRegion *xpt_host_pci_bar(const XptHostPci *h, unsigned bar)
+{
+    static const XptHostRegion none;
+    return bar < XPT_HOST_NUM_BARS ? &h->bars[bar] : &none;
+}
+
+const XptHostRegion *xpt_host_pci_rom(const XptHostPci *h)
+{
+    return &h->rom;
+}
+
+int xpt_host_pci_irq(const XptHostPci *h)
+{
+    return h->irq;
+}
+
+const XptHostWrite *xpt_host_pci_writes(const XptHostPci *h, size_t *n)
+{
+    *n = h->writes->len;
+    return (const XptHostWrite *)(void *)h->writes->data;
+}
+
+/* Write "1" or "0" to the sysfs rom file (enables/disables reading it). */
+static bool rom_file_enable(const char *path, const char *sbdf, bool on, GError **errp)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+    if (fd < 0 || write(fd, on ? "1" : "0", 1) != 1) {
+        int err = errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        g_set_error(errp, XPT_ERROR, err == ENOENT ? XPT_ERROR_NOT_FOUND : XPT_ERROR_IO,
+                    "%s: cannot %s the expansion ROM through %s (%s); check that the "
+                    "device has a ROM and run as root", sbdf, on ? "enable" : "disable",
+                    path, g_strerror(err));
+        return false;
+    }
+    close(fd);
+    return true;
+}
+
+uint8_t *xpt_host_pci_read_rom(XptHostPci *h, size_t *len, GError **errp)
+{
+    *len = 0;
+    if (h->backend != XPT_HOST_BACKEND_SYSFS || h->shadow || !h->rom.size) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: no expansion ROM contents available (%s); use the sysfs "
+                    "backend without shadow on a device that has a ROM", h->sbdf,
+                    h->backend == XPT_HOST_BACKEND_DUMP ? "dump backend"
+                    : h->shadow ? "read-only shadow mode" : "the device has no ROM");
+        return NULL;
+    }
+
+    g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
+                                             h->sbdf, "rom", NULL);
+    g_autoptr(GError) local_err = NULL;
+    char *data = NULL;
+    gsize n = 0;
+
+    if (!rom_file_enable(path, h->sbdf, true, errp)) {
+        return NULL;
+    }
+    bool ok = g_file_get_contents(path, &data, &n, &local_err);
+    bool off = rom_file_enable(path, h->sbdf, false, ok && n ? errp : NULL);
+    if (!ok || !n) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
+                    "%s: cannot read the expansion ROM from %s (%s); the ROM may be "
+                    "invalid or shadowed by the host firmware", h->sbdf, path,
+                    local_err ? local_err->message : "empty");
+        g_free(data);
+        return NULL;
+    }
+    if (!off) {
+        g_free(data);
+        return NULL;
+    }
+    *len = n;
+    return (uint8_t *)data;
+}

@@ -1,0 +1,22 @@
+/*
+ * Chipset functions firmware expects on bus 0 (reference/toolstack.md §firmware):
+ * i440FX host bridge 8086:1237 at 00.0 and PIIX3 ISA bridge 8086:7000 at 01.0, whose
+ * PIRQ route registers 0x60–0x63 (PIIX3 datasheet §2.2.11, PIRQRC[A:D]) are forwarded to
+ * the hypervisor with set_pci_link_route (bit 7 set = routing disabled → isa_irq 0).
+ */
+#ifndef XPT_HW_I386_CHIPSET_H
+#define XPT_HW_I386_CHIPSET_H
+
+#include <glib.h>
+
+#include "hw/pci/pci.h"
+
+#define XPT_I440FX_DEVFN XPT_PCI_DEVFN(0, 0)
+#define XPT_PIIX3_DEVFN XPT_PCI_DEVFN(1, 0)
+
+/** Create the i440FX host bridge (not plugged). */
+XptPciDevice *xpt_i440fx_new(void);
+/** Create PIIX3; link route changes go to @hv. */
+XptPciDevice *xpt_piix3_new(XptHv *hv);
+
+#endif

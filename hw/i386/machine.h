@@ -1,0 +1,68 @@
+/*
+ * The xenfv machine (SPEC §4): bus 0 with the i440FX host bridge at 00.0, PIIX3 at 01.0,
+ * and passthrough devices from slot 2 up; slots 6 and 7 (the hotplug-slots machine
+ * option) are kept for devices added after the guest started.
+ */
+#ifndef XPT_HW_I386_MACHINE_H
+#define XPT_HW_I386_MACHINE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/pci/pci.h"
+#include "util/opts.h"
+#include "xen/hvops.h"
+#include "xen/ioreq.h"
+
+/** XptMachineOptions: from -machine, -m, -smp and the accelerator. */
+typedef struct XptMachineOptions {
+    uint64_t ram_bytes;          /* -m, bytes */
+    unsigned vcpus;              /* -smp */
+    uint32_t hotplug_slots;      /* bit per slot reserved for hot-plug; default 6–7 */
+    bool host_shadow;            /* qtest: sysfs devices opened read-only (SPEC §3) */
+} XptMachineOptions;
+
+typedef struct XptMachine {
+    XptMachineOptions opts;
+    XptHv *hv;
+    XptPciBus bus;
+    XptDispatcher *disp;
+    bool guest_started;          /* first guest I/O seen: later device_adds are hot */
+    GPtrArray *devices;          /* XptPciDevice*, creation order; chipset first */
+} XptMachine;
+
+/**
+ * xpt_machine_new: create bus 0, the dispatcher and the chipset (claims their SBDFs and
+ * ports through @hv). Fails with the hypervisor's error if a claim fails.
+ */
+XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **errp);
+
+/**
+ * xpt_machine_free: unrealize every device in reverse creation order (releasing all
+ * mappings, bindings and claims), then free.
+ */
+void xpt_machine_free(XptMachine *m);
+
+/**
+ * xpt_machine_device_add: create a device from -device / device_add options
+ * ("driver=...,id=...,..."). Slot rule of SPEC §4 (addr=, cold plug from slot 2 skipping
+ * the hot-plug slots, hot plug into them). Errors: XPT_ERROR_INVALID (unknown driver
+ * or property, bad value), XPT_ERROR_BUSY (slot or id in use, no free hot-plug slot),
+ * and whatever the device's realize reports. On failure nothing is left behind.
+ */
+XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp);
+
+/** xpt_machine_device_del: unrealize and remove a device (idempotent on NULL). */
+void xpt_machine_device_del(XptMachine *m, XptPciDevice *dev);
+
+/** Device with qdev id @id, or NULL. */
+XptPciDevice *xpt_machine_find_id(XptMachine *m, const char *id);
+
+/** The -device help text for @driver ("-device DRIVER,help"), or NULL if unknown. */
+const char *xpt_machine_device_help(const char *driver);
+
+/** Parse "hotplug-slots=6-7" style ranges ("6-7", "6,7", "" = none) to a slot mask. */
+bool xpt_machine_parse_slots(const char *s, uint32_t *mask, GError **errp);
+
+#endif

@@ -1,0 +1,250 @@
+/*
+ * The xenfv machine: bus 0, dispatcher, chipset, and the slot rules of SPEC §4
+ * (hw/i386/machine.h).
+ */
+#include "hw/i386/machine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/i386/chipset.h"
+#include "hw/xen/xen-pt.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define FIRST_USER_SLOT 2
+
+static const char pt_help[] =
+    "xen-pci-passthrough options:\n"
+    "  hostaddr=<SSSS:BB:DD.F>  host device to pass through (required)\n"
+    "  id=<str>                 device id\n"
+    "  addr=<SS[.F]>            guest slot (and function), hex\n"
+    "  permissive=<bool>        let writes to unvirtualized registers reach the device (default off)\n"
+    "  multifunction=<bool>     keep the host function number (default off)\n"
+    "  rombar=<0|1>             expose the expansion ROM (default 1)\n"
+    "  romfile=<path>           ROM image instead of the host ROM\n"
+    "  unaligned-bars=<bool>    accept BARs not page-aligned on the host (UNSAFE, default off)\n"
+    "  host-sysfs=<dir>         sysfs-like tree for the host device (default /sys)\n"
+    "  host-dump=<file>         lspci -vv -xxx dump holding the host device\n";
+
+const char *xpt_machine_device_help(const char *driver)
+{
+    return g_strcmp0(driver, XPT_PT_DRIVER) == 0 ? pt_help : NULL;
+}
+
+static void first_io(void *opaque)
+{
+    ((XptMachine *)opaque)->guest_started = true;
+}
+
+XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **errp)
+{
+    XptMachine *m = g_new0(XptMachine, 1);
+    m->opts = *opts;
+    m->hv = hv;
+    m->devices = g_ptr_array_new();
+    xpt_pci_bus_init(&m->bus, hv);
+    m->disp = xpt_dispatcher_new(hv, &m->bus);
+    xpt_dispatcher_set_first_io_hook(m->disp, first_io, m);
+
+    XptPciDevice *chips[2] = { xpt_i440fx_new(), xpt_piix3_new(hv) };
+    uint8_t devfns[2] = { XPT_I440FX_DEVFN, XPT_PIIX3_DEVFN };
+    for (unsigned i = 0; i < 2; i++) {
+        g_ptr_array_add(m->devices, chips[i]);
+        if (!xpt_pci_bus_plug(&m->bus, chips[i], devfns[i], errp)) {
+            for (unsigned j = i + 1; j < 2; j++) {
+                chips[j]->klass->free(chips[j]);
+            }
+            xpt_machine_free(m);
+            return NULL;
+        }
+    }
+    return m;
+}
+
+void xpt_machine_device_del(XptMachine *m, XptPciDevice *dev)
+{
+    if (!dev) {
+        return;
+    }
+    dev->klass->unrealize(dev);
+    g_ptr_array_remove(m->devices, dev);
+    dev->klass->free(dev);
+}
+
+void xpt_machine_free(XptMachine *m)
+{
+    if (!m) {
+        return;
+    }
+    while (m->devices->len) {
+        xpt_machine_device_del(m, g_ptr_array_index(m->devices, m->devices->len - 1));
+    }
+    g_ptr_array_free(m->devices, TRUE);
+    xpt_dispatcher_free(m->disp);
+    g_free(m);
+}
+
+XptPciDevice *xpt_machine_find_id(XptMachine *m, const char *id)
+{
+    for (unsigned i = 0; id && *id && i < m->devices->len; i++) {
+        XptPciDevice *d = g_ptr_array_index(m->devices, i);
+        if (g_strcmp0(d->id, id) == 0) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+bool xpt_machine_parse_slots(const char *s, uint32_t *mask, GError **errp)
+{
+    *mask = 0;
+    g_auto(GStrv) parts = g_strsplit(s, ",", -1);
+    for (unsigned i = 0; parts[i]; i++) {
+        if (!*parts[i]) {
+            continue;
+        }
+        char *end;
+        unsigned long lo = strtoul(parts[i], &end, 10), hi = lo;
+        if (*end == '-') {
+            hi = strtoul(end + 1, &end, 10);
+        }
+        if (*end || end == parts[i] || lo < FIRST_USER_SLOT || hi > 31 || lo > hi) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "hotplug-slots: '%s' is not a slot range within 2-31 (e.g. 6-7)",
+                        parts[i]);
+            return false;
+        }
+        for (unsigned long sl = lo; sl <= hi; sl++) {
+            *mask |= 1u << sl;
+        }
+    }
+    return true;
+}
+
+/* QEMU's addr syntax: "SS" or "SS.F", hex, optional 0x. */
+static bool parse_addr(const char *s, int *slot, int *fn, GError **errp)
+{
+    char *end;
+    unsigned long sl = strtoul(s, &end, 16), f = 0;
+    bool ok = end != s;
+    if (ok && *end == '.') {
+        const char *fs = end + 1;
+        f = strtoul(fs, &end, 16);
+        ok = end != fs;
+    }
+    if (!ok || *end || sl > 31 || f > 7) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "Property 'addr' expects a slot[.function] in hex, e.g. 5 or 05.1, "
+                    "not '%s'", s);
+        return false;
+    }
+    *slot = (int)sl;
+    *fn = (int)f;
+    return true;
+}
+
+static bool slot_free(XptMachine *m, int slot)
+{
+    for (int f = 0; f < 8; f++) {
+        if (m->bus.devices[XPT_PCI_DEVFN(slot, f)]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Choose the guest devfn for a new device (SPEC §4). */
+static bool choose_devfn(XptMachine *m, const char *addr, int fn, uint8_t *devfn,
+                         GError **errp)
+{
+    int slot = -1, afn = 0;
+    if (addr) {
+        if (!parse_addr(addr, &slot, &afn, errp)) {
+            return false;
+        }
+        if (slot < FIRST_USER_SLOT) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "addr=%s: slots 0 and 1 hold the chipset; use a slot from 2 to 1f",
+                        addr);
+            return false;
+        }
+        if (strchr(addr, '.')) {
+            fn = afn;
+        }
+        *devfn = XPT_PCI_DEVFN(slot, fn);
+        if (m->bus.devices[*devfn]) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                        "addr=%s: PCI slot %02x.%x is already in use", addr, slot, fn);
+            return false;
+        }
+        return true;
+    }
+    if (!m->guest_started) {
+        for (slot = FIRST_USER_SLOT; slot < XPT_PCI_SLOTS; slot++) {
+            if (!(m->opts.hotplug_slots & (1u << slot)) && slot_free(m, slot)) {
+                *devfn = XPT_PCI_DEVFN(slot, fn);
+                return true;
+            }
+        }
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                    "no free PCI slot left for a cold-plugged device; choose one with addr=");
+        return false;
+    }
+    for (slot = FIRST_USER_SLOT; slot < XPT_PCI_SLOTS; slot++) {
+        if ((m->opts.hotplug_slots & (1u << slot)) && slot_free(m, slot)) {
+            *devfn = XPT_PCI_DEVFN(slot, fn);
+            return true;
+        }
+    }
+    g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                "all hot-plug slots are in use; give the device a free slot with addr=");
+    return false;
+}
+
+XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp)
+{
+    const char *driver = xpt_opts_get(opts, "driver");
+    if (!driver) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "Parameter 'driver' is missing");
+        return NULL;
+    }
+    if (strcmp(driver, XPT_PT_DRIVER) != 0) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "'%s' is not a valid device model name (xen-pt-dm only provides "
+                    "xen-pci-passthrough)", driver);
+        return NULL;
+    }
+    const char *id = xpt_opts_get(opts, "id");
+    if (id && xpt_machine_find_id(m, id)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY, "Duplicate device ID '%s'", id);
+        return NULL;
+    }
+    const char *addr = xpt_opts_get(opts, "addr");
+    XptPtProps props;
+    if (!xpt_pt_parse_props(opts, &props, errp)) {
+        return NULL;
+    }
+    if (!xpt_opts_check_unused(opts, driver, errp)) {
+        xpt_pt_props_clear(&props);
+        return NULL;
+    }
+    /* With multifunction=on the host function number is kept. */
+    int fn = 0;
+    if (props.multifunction) {
+        const char *dot = strrchr(props.hostaddr, '.');
+        fn = dot && g_ascii_isdigit(dot[1]) ? (dot[1] - '0') & 7 : 0;
+    }
+    uint8_t devfn;
+    if (!choose_devfn(m, addr, fn, &devfn, errp)) {
+        xpt_pt_props_clear(&props);
+        return NULL;
+    }
+    XptPtDevice *d = xpt_pt_create(m, &props, id, devfn, errp);
+    xpt_pt_props_clear(&props);
+    if (!d) {
+        return NULL;
+    }
+    g_ptr_array_add(m->devices, d);
+    return &d->pci;
+}

@@ -1,0 +1,237 @@
+/*
+ * xen-pci-passthrough device: properties, realize/unrealize, config access glue between
+ * bus 0, the register framework and the host backend (hw/xen/xen-pt.h).
+ */
+#include "hw/xen/xen-pt.h"
+
+#include <string.h>
+
+#include "util/error.h"
+#include "util/log.h"
+
+static bool host_read(void *owner, unsigned offset, unsigned len, uint32_t *val)
+{
+    XptPtDevice *d = owner;
+    return xpt_host_pci_read(d->host, offset, len, val, NULL);
+}
+
+static bool host_write(void *owner, unsigned offset, unsigned len, uint32_t val)
+{
+    XptPtDevice *d = owner;
+    g_autoptr(GError) err = NULL;
+    xpt_log(XPT_LOG_HOST, "%s: host config write 0x%02x/%u = 0x%x", d->who, offset, len, val);
+    if (!xpt_host_pci_write(d->host, offset, len, val, &err)) {
+        xpt_warn_ratelimited(&d->map_rl, "%s: %s", d->who, err->message);
+        return false;
+    }
+    return true;
+}
+
+static const XptRegHostOps host_ops = { .read = host_read, .write = host_write };
+
+static uint32_t pt_config_read(XptPciDevice *pci, unsigned offset, unsigned len)
+{
+    XptPtDevice *d = (XptPtDevice *)pci;
+    uint32_t v = xpt_regfile_read(&d->regs, offset, len);
+    xpt_log(XPT_LOG_PCI, "%s: read 0x%02x/%u = 0x%x", d->who, offset, len, v);
+    return v;
+}
+
+static void pt_config_write(XptPciDevice *pci, unsigned offset, unsigned len, uint32_t val)
+{
+    XptPtDevice *d = (XptPtDevice *)pci;
+    xpt_log(XPT_LOG_PCI, "%s: write 0x%02x/%u = 0x%x", d->who, offset, len, val);
+    xpt_regfile_write(&d->regs, offset, len, val);
+}
+
+static void pt_unrealize(XptPciDevice *pci)
+{
+    XptPtDevice *d = (XptPtDevice *)pci;
+    xpt_pt_bars_release(d);
+    if (pci->plugged) {
+        xpt_pci_bus_unplug(pci->bus, pci);
+    }
+    if (d->granted) {
+        g_autoptr(GError) err = NULL;
+        if (!xpt_hv_revoke_device(d->machine->hv, d->who, &d->grant, &err)) {
+            xpt_warn_report("%s", err->message);
+        }
+        d->granted = false;
+    }
+}
+
+void xpt_pt_props_clear(XptPtProps *props)
+{
+    g_clear_pointer(&props->hostaddr, g_free);
+    g_clear_pointer(&props->romfile, g_free);
+    g_clear_pointer(&props->host_sysfs, g_free);
+    g_clear_pointer(&props->host_dump, g_free);
+}
+
+static void pt_free(XptPciDevice *pci)
+{
+    XptPtDevice *d = (XptPtDevice *)pci;
+    xpt_regfile_destroy(&d->regs);
+    xpt_host_pci_free(d->host);
+    xpt_pt_props_clear(&d->props);
+    g_free(d->rom_data);
+    g_free(d->who);
+    g_free(pci->id);
+    g_free(d);
+}
+
+static const XptPciDeviceClass pt_class = {
+    .name = XPT_PT_DRIVER,
+    .config_read = pt_config_read,
+    .config_write = pt_config_write,
+    .unrealize = pt_unrealize,
+    .free = pt_free,
+};
+
+bool xpt_pt_parse_props(XptOpts *opts, XptPtProps *props, GError **errp)
+{
+    memset(props, 0, sizeof(*props));
+    const char *hostaddr = xpt_opts_get(opts, "hostaddr");
+    if (!hostaddr) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "xen-pci-passthrough: Parameter 'hostaddr' is missing "
+                    "(e.g. hostaddr=0000:01:00.0)");
+        return false;
+    }
+    uint64_t rombar;
+    if (!xpt_opts_get_bool(opts, "permissive", false, &props->permissive, errp) ||
+        !xpt_opts_get_bool(opts, "multifunction", false, &props->multifunction, errp) ||
+        !xpt_opts_get_bool(opts, "unaligned-bars", false, &props->unaligned_bars, errp) ||
+        !xpt_opts_get_u64(opts, "rombar", 1, false, &rombar, errp)) {
+        return false;
+    }
+    props->rombar = rombar != 0;
+    props->hostaddr = g_strdup(hostaddr);
+    props->romfile = g_strdup(xpt_opts_get(opts, "romfile"));
+    props->host_sysfs = g_strdup(xpt_opts_get(opts, "host-sysfs"));
+    props->host_dump = g_strdup(xpt_opts_get(opts, "host-dump"));
+    if (props->host_sysfs && props->host_dump) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "xen-pci-passthrough: host-sysfs and host-dump are mutually exclusive");
+        xpt_pt_props_clear(props);
+        return false;
+    }
+    return true;
+}
+
+XptHostPci *xpt_pt_open_host(const XptPtProps *props, bool shadow, GError **errp)
+{
+    XptHostOpenOptions o = {
+        .hostaddr = props->hostaddr, .sysfs_dir = props->host_sysfs,
+        .dump_file = props->host_dump, .shadow = shadow || props->host_dump,
+    };
+    return xpt_host_pci_open(&o, errp);
+}
+
+/* What the toolstack grants for this device (libxl: iomem/ioport/irq permissions). */
+static void build_grant(XptPtDevice *d)
+{
+    XptHostGrant *g = &d->grant;
+    memset(g, 0, sizeof(*g));
+    for (unsigned i = 0; i < 6; i++) {
+        const XptHostRegion *h = xpt_host_pci_bar(d->host, i);
+        if (!h->size) {
+            continue;
+        }
+        if (h->flags & XPT_HOST_REGION_IO) {
+            g->io[i].first_port = (uint32_t)h->base;
+            g->io[i].nr_ports = (uint32_t)h->size;
+        } else {
+            g->mem[i].first_mfn = h->base >> XPT_PAGE_SHIFT;
+            g->mem[i].nr_mfns = (h->size + (h->base & (XPT_PAGE_SIZE - 1)) +
+                                 XPT_PAGE_SIZE - 1) >> XPT_PAGE_SHIFT;
+        }
+    }
+    const XptHostRegion *rom = xpt_host_pci_rom(d->host);
+    if (rom->size && rom->base) {
+        g->mem[6].first_mfn = rom->base >> XPT_PAGE_SHIFT;
+        g->mem[6].nr_mfns = (rom->size + XPT_PAGE_SIZE - 1) >> XPT_PAGE_SHIFT;
+    }
+    g->irq = xpt_host_pci_irq(d->host);
+    g->host_sbdf = XEN_DMOP_PCI_SBDF(xpt_host_pci_segment(d->host), xpt_host_pci_bus(d->host),
+                                     xpt_host_pci_devfn(d->host) >> 3,
+                                     xpt_host_pci_devfn(d->host) & 7);
+}
+
+static bool load_rom(XptPtDevice *d, GError **errp)
+{
+    if (!d->props.rombar) {
+        return true;
+    }
+    if (d->props.romfile) {
+        gchar *data = NULL;
+        gsize len = 0;
+        if (!g_file_get_contents(d->props.romfile, &data, &len, errp)) {
+            g_prefix_error(errp, "%s: romfile: ", d->who);
+            return false;
+        }
+        if (len == 0 || len > (16u << 20)) {
+            g_free(data);
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "%s: romfile '%s' must hold 1 byte to 16 MiB", d->who, d->props.romfile);
+            return false;
+        }
+        d->rom_data = (uint8_t *)data;
+        d->rom_len = len;
+        return true;
+    }
+    /* Host ROM contents: only from a device we may touch (not shadow mode). */
+    if (xpt_host_pci_rom(d->host)->size && !xpt_host_pci_is_shadow(d->host)) {
+        g_autoptr(GError) err = NULL;
+        d->rom_data = xpt_host_pci_read_rom(d->host, &d->rom_len, &err);
+        if (!d->rom_data) {
+            xpt_warn_report("%s: ROM contents unavailable (%s); the guest reads 0xFF",
+                            d->who, err->message);
+        }
+    }
+    return true;
+}
+
+XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uint8_t devfn,
+                           GError **errp)
+{
+    XptPtDevice *d = g_new0(XptPtDevice, 1);
+    d->pci.klass = &pt_class;
+    d->pci.id = g_strdup(id ? id : "");
+    d->machine = m;
+    d->props = *props;
+    memset(props, 0, sizeof(*props));
+    d->map_rl = (XptRateLimit)XPT_RATELIMIT_INIT(5, 5000);
+
+    d->host = xpt_pt_open_host(&d->props, m->opts.host_shadow, errp);
+    if (!d->host) {
+        goto fail;
+    }
+    d->who = id && *id ? g_strdup_printf("%s (id %s)", xpt_host_pci_sbdf(d->host), id)
+                       : g_strdup(xpt_host_pci_sbdf(d->host));
+    if (!load_rom(d, errp) || !xpt_pt_bars_init(d, errp)) {
+        goto fail;
+    }
+    if (!xpt_regfile_init(&d->regs, xpt_pt_cap_groups, d, d->who, &host_ops,
+                          d->props.permissive, errp)) {
+        goto fail;
+    }
+    build_grant(d);
+    if (!xpt_hv_grant_device(m->hv, d->who, &d->grant, errp)) {
+        goto fail;
+    }
+    d->granted = true;
+    if (!xpt_pci_bus_plug(&m->bus, &d->pci, devfn, errp)) {
+        goto fail;
+    }
+    if (d->props.permissive) {
+        xpt_warn_report("%s: permissive mode: guest writes to registers xen-pt-dm does not "
+                        "virtualize reach the device", d->who);
+    }
+    return d;
+
+fail:
+    pt_unrealize(&d->pci);
+    pt_free(&d->pci);
+    return NULL;
+}

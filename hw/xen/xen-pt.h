@@ -1,0 +1,103 @@
+/*
+ * xen-pci-passthrough: a host PCI device presented in a guest slot (SPEC §5, §6).
+ *
+ * Properties (-device xen-pci-passthrough,...; QEMU's names):
+ *   hostaddr=SSSS:BB:DD.F   host device (required)
+ *   id=NAME                 qdev id
+ *   addr=SS[.F]             guest slot (hex, QEMU syntax)
+ *   permissive=on|off       let writes to registers we do not virtualize reach the host
+ *   multifunction=on|off    keep the host function number; header type bit 7 set
+ *   rombar=0|1              expose the expansion ROM (default 1)
+ *   romfile=PATH            ROM contents from a file instead of the host
+ *   unaligned-bars=on|off   accept memory BARs whose host base/size is not page-aligned
+ *                           (UNSAFE: the guest then maps a neighbour's registers)
+ *   host-sysfs=DIR          sysfs-like tree for the sysfs backend (default /sys)
+ *   host-dump=FILE          lspci -vv -xxx dump backend
+ */
+#ifndef XPT_HW_XEN_XEN_PT_H
+#define XPT_HW_XEN_XEN_PT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/host/host-pci.h"
+#include "hw/i386/machine.h"
+#include "hw/pci/bar.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/regs.h"
+#include "xen/ioreq.h"
+
+#define XPT_PT_DRIVER "xen-pci-passthrough"
+#define XPT_PT_ROM_INDEX 6
+
+/** Guest state of one BAR (0–5) or the ROM (6). Addresses are guest-physical. */
+typedef struct XptPtBar {
+    XptBar bar;                  /* guest size and type */
+    const XptHostRegion *host;   /* host region backing it */
+    bool mapped;                 /* currently mapped in the p2m / ioport map / as region */
+    uint64_t mapped_addr;
+    /* Pages of the BAR [skip_first, skip_last] (byte offsets, page-aligned) not mapped
+     * because they hold the MSI-X table (trapped, never mapped to the guest). */
+    bool has_skip;
+    uint64_t skip_first, skip_last;
+} XptPtBar;
+
+typedef struct XptPtProps {
+    char *hostaddr;
+    bool permissive;
+    bool multifunction;
+    bool rombar;
+    char *romfile;
+    bool unaligned_bars;
+    char *host_sysfs;
+    char *host_dump;
+} XptPtProps;
+
+typedef struct XptPtDevice {
+    XptPciDevice pci;            /* must be first */
+    XptMachine *machine;
+    XptPtProps props;
+    XptHostPci *host;
+    char *who;                   /* "0000:01:00.0 (id nic0)" for messages */
+    XptRegFile regs;
+    XptPtBar bars[7];            /* 0–5, ROM */
+    XptHostGrant grant;          /* what the toolstack granted (sim) */
+    bool granted;
+    uint16_t guest_cmd;          /* last guest command value (decode bits) */
+    XptIoRegion rom_region;
+    uint8_t *rom_data;           /* ROM image served to the guest, rom_len bytes */
+    size_t rom_len;
+    XptRateLimit map_rl;         /* mapping failure messages */
+} XptPtDevice;
+
+/**
+ * xpt_pt_create: open the host device and realize it on machine @m at @devfn (the
+ * machine chose the slot). @props is consumed (ownership moves to the device on success
+ * and is freed on failure). Errors: host open errors (hw/host/host-pci.h), unaligned BARs
+ * (XPT_ERROR_UNSUPPORTED naming `pci=resource_alignment=` and unaligned-bars=on),
+ * romfile unreadable, claim failures. On failure nothing is left behind.
+ */
+XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uint8_t devfn,
+                           GError **errp);
+
+/** xpt_pt_parse_props: read the properties above from @opts (driver and id removed). */
+bool xpt_pt_parse_props(XptOpts *opts, XptPtProps *props, GError **errp);
+void xpt_pt_props_clear(XptPtProps *props);
+
+/** xpt_pt_open_host: open the host device of @props (for slot decisions before create). */
+XptHostPci *xpt_pt_open_host(const XptPtProps *props, bool shadow, GError **errp);
+
+/** The register tables of the passthrough device (hw/xen/xen-pt-header.c, -caps.c). */
+extern const XptRegGroupInfo xpt_pt_header_group;
+extern const XptRegGroupInfo *const xpt_pt_cap_groups[];
+
+/** BAR/ROM state after a BAR, ROM or command register write (hw/xen/xen-pt-bar.c):
+ *  unmap what moved or lost decode, then map what is now decodable. */
+void xpt_pt_bars_update(XptPtDevice *d);
+/** Compute guest BAR types/sizes from the host (at realize). Fails on unaligned BARs. */
+bool xpt_pt_bars_init(XptPtDevice *d, GError **errp);
+/** Unmap everything (detach/shutdown); idempotent. */
+void xpt_pt_bars_release(XptPtDevice *d);
+
+#endif

@@ -1,0 +1,109 @@
+/* qtest accelerator glue (qtest/accel.h). */
+#include "qtest/accel.h"
+
+#include <stdlib.h>
+
+#include <json-glib/json-glib.h>
+
+#include "hw/xen/xen-pt.h"
+#include "util/error.h"
+
+XptQtestAccel *xpt_qtest_accel_new(uint64_t ram_bytes)
+{
+    XptQtestAccel *a = g_new0(XptQtestAccel, 1);
+    a->sim = xpt_sim_new(ram_bytes);
+    return a;
+}
+
+/* The passthrough device whose guest devfn ("SS.F", hex) or host SBDF is @key. */
+static XptPtDevice *find_pt(XptMachine *m, const char *key)
+{
+    for (unsigned i = 0; i < m->devices->len; i++) {
+        XptPciDevice *d = g_ptr_array_index(m->devices, i);
+        if (g_strcmp0(d->klass->name, XPT_PT_DRIVER) != 0) {
+            continue;
+        }
+        XptPtDevice *pt = (XptPtDevice *)d;
+        g_autofree char *guest = g_strdup_printf("%02x.%x", XPT_PCI_SLOT(d->devfn),
+                                                 XPT_PCI_FUNC(d->devfn));
+        if (!g_ascii_strcasecmp(key, guest) || !g_ascii_strcasecmp(key, xpt_host_pci_sbdf(pt->host)) ||
+            !g_strcmp0(key, d->id)) {
+            return pt;
+        }
+    }
+    return NULL;
+}
+
+/* "xen-sim host-writes KEY": the recorded host config writes of a device, as JSON. */
+static char *machine_extension(void *opaque, char **argv, GError **errp)
+{
+    XptQtestAccel *a = opaque;
+    if (g_strcmp0(argv[1], "host-writes") != 0 || !argv[2] || argv[3]) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "unknown xen-sim command (state, leaks, fail, host-writes SLOT|SBDF|ID)");
+        return NULL;
+    }
+    XptPtDevice *pt = a->machine ? find_pt(a->machine, argv[2]) : NULL;
+    if (!pt) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND, "no passthrough device '%s'", argv[2]);
+        return NULL;
+    }
+    size_t n;
+    const XptHostWrite *w = xpt_host_pci_writes(pt->host, &n);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < n; i++) {
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "offset");
+        json_builder_add_int_value(b, w[i].offset);
+        json_builder_set_member_name(b, "len");
+        json_builder_add_int_value(b, w[i].len);
+        json_builder_set_member_name(b, "value");
+        json_builder_add_int_value(b, w[i].value);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+bool xpt_qtest_accel_start(XptQtestAccel *a, XptMachine *m, const char *chardev,
+                           const char *log_path, void (*on_close)(void *), void *opaque,
+                           GError **errp)
+{
+    a->machine = m;
+    xpt_sim_set_dispatcher(a->sim, m->disp);
+    xpt_sim_set_extension(a->sim, machine_extension, a);
+    a->server = xpt_qtest_server_new(chardev, log_path, xpt_sim_qtest_backend(), a->sim, errp);
+    if (!a->server) {
+        return false;
+    }
+    xpt_sim_set_qtest(a->sim, a->server);
+    xpt_qtest_server_set_close_hook(a->server, on_close, opaque);
+    return true;
+}
+
+unsigned xpt_qtest_accel_finish(XptQtestAccel *a)
+{
+    g_auto(GStrv) leaks = xpt_sim_leak_report(a->sim);
+    unsigned n = 0;
+    for (; leaks && leaks[n]; n++) {
+        g_printerr("xen-sim: leak: %s\n", leaks[n]);
+    }
+    return n;
+}
+
+void xpt_qtest_accel_free(XptQtestAccel *a)
+{
+    if (!a) {
+        return;
+    }
+    if (a->sim) {
+        xpt_sim_set_qtest(a->sim, NULL);
+    }
+    xpt_qtest_server_free(a->server);
+    xpt_sim_free(a->sim);
+    g_free(a);
+}

@@ -1,0 +1,183 @@
+/*
+ * Internals of the simulated hypervisor (qtest/xen-sim.h), shared by its source files:
+ *   xen-sim.c        life cycle, fault injection, the XptHvOps (Xen's rules)
+ *   xen-sim-mem.c    range sets, p2m extents, sparse page stores (RAM, host MMIO shadow)
+ *   xen-sim-io.c     routing of qtest accesses into ioreq_t (the XptQtestBackend)
+ *   xen-sim-state.c  state JSON, leak report, "xen-sim ..." extension commands
+ * Nothing here is part of the public interface.
+ */
+#ifndef XPT_QTEST_XEN_SIM_INT_H
+#define XPT_QTEST_XEN_SIM_INT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qtest/xen-sim.h"
+
+/* Xen limits (xen/include/public/hvm/dm_op.h, xen/common/ioreq.c): ranges per type. */
+#define SIM_MAX_NR_IO_RANGES 256u
+#define SIM_NR_RANGE_TYPES 3u            /* XEN_DMOP_IO_RANGE_PORT, _MEMORY, _PCI */
+#define SIM_PORT_SPACE 0x10000u
+/* 52-bit physical addresses (x86-64 paddr_bits): frames are below 2^40. */
+#define SIM_MAX_FRAME (1ull << 40)
+
+/* Operations that can be counted and made to fail ("xen-sim fail OP ..."). */
+typedef enum {
+    SIM_OP_MEMORY_MAPPING,
+    SIM_OP_IOPORT_MAPPING,
+    SIM_OP_CLAIM_RANGE,
+    SIM_OP_UNCLAIM_RANGE,
+    SIM_OP_SET_PCI_LINK_ROUTE,
+    SIM_OP_SET_ISA_IRQ_LEVEL,
+    SIM_OP_MAP_PIRQ,
+    SIM_OP_MAP_PIRQ_MSI,
+    SIM_OP_UNMAP_PIRQ,
+    SIM_OP_BIND_MSI,
+    SIM_OP_UNBIND_MSI,
+    SIM_OP_BIND_PT_INTX,
+    SIM_OP_UNBIND_PT_INTX,
+    SIM_OP_GUEST_READ,
+    SIM_OP_GUEST_WRITE,
+    SIM_OP_GRANT_DEVICE,
+    SIM_OP_REVOKE_DEVICE,
+    SIM_OP_COUNT
+} SimOp;
+
+/** sim_op_name: the OP name used by "xen-sim fail" and the "calls" member. */
+const char *sim_op_name(SimOp op);
+
+/** sim_op_lookup: SimOp by name, or -1. */
+int sim_op_lookup(const char *name);
+
+/* ---- range sets (xen/common/rangeset.c semantics) ------------------------------------ */
+
+typedef struct SimRange {
+    uint64_t s, e;                       /* inclusive */
+} SimRange;
+
+/**
+ * SimRangeset: sorted, disjoint, non-adjacent inclusive ranges; adding a range that
+ * touches or overlaps others merges them, as Xen's rangesets do. @limit (0 = none) caps
+ * the number of ranges like rangeset_limit(): exceeding it fails with -ENOMEM.
+ */
+typedef struct SimRangeset {
+    GArray *ranges;                      /* SimRange */
+    unsigned limit;
+} SimRangeset;
+
+void sim_rs_init(SimRangeset *rs, unsigned limit);
+void sim_rs_destroy(SimRangeset *rs);
+void sim_rs_clear(SimRangeset *rs);
+/** Add [s, e] (s ≤ e), merging; 0 or -ENOMEM when the limit would be exceeded. */
+int sim_rs_add(SimRangeset *rs, uint64_t s, uint64_t e);
+/** Remove [s, e] wherever present; 0 or -ENOMEM when a split would exceed the limit. */
+int sim_rs_remove(SimRangeset *rs, uint64_t s, uint64_t e);
+/** True if one range contains all of [s, e]. */
+bool sim_rs_contains(const SimRangeset *rs, uint64_t s, uint64_t e);
+/** True if any range intersects [s, e]. */
+bool sim_rs_overlaps(const SimRangeset *rs, uint64_t s, uint64_t e);
+guint sim_rs_len(const SimRangeset *rs);
+const SimRange *sim_rs_get(const SimRangeset *rs, guint i);
+
+/* ---- p2m MMIO extents ------------------------------------------------------------------ */
+
+/** One run of p2m_mmio_direct entries: gfn+i → mfn+i for i < nr. */
+typedef struct SimExtent {
+    uint64_t gfn, mfn, nr;
+} SimExtent;
+
+/**
+ * sim_p2m_lookup: the extent mapping @gfn in @p2m (sorted by gfn, disjoint), or NULL.
+ */
+const SimExtent *sim_p2m_lookup(GArray *p2m, uint64_t gfn);
+
+/** sim_p2m_overlaps: whether any page of [gfn, gfn+nr) is mapped. */
+bool sim_p2m_overlaps(GArray *p2m, uint64_t gfn, uint64_t nr);
+
+/** sim_p2m_insert: map [gfn, gfn+nr) → mfn (no page of it mapped yet), merging runs. */
+void sim_p2m_insert(GArray *p2m, uint64_t gfn, uint64_t mfn, uint64_t nr);
+
+/**
+ * sim_p2m_remove: unmap [gfn, gfn+nr) if every page is mapped to mfn+i (then the pages
+ * lie in one merged extent); false (nothing changed) otherwise.
+ */
+bool sim_p2m_remove(GArray *p2m, uint64_t gfn, uint64_t mfn, uint64_t nr);
+
+/* ---- sparse page stores ------------------------------------------------------------------- */
+
+/** SimPages: frame number → 4 KiB page, allocated on the first non-zero write. */
+typedef GHashTable SimPages;
+
+SimPages *sim_pages_new(void);
+/** Copy @len bytes at byte @off of frame @fn (off+len ≤ page) into @buf; absent = zeros. */
+void sim_pages_read(SimPages *p, uint64_t fn, unsigned off, void *buf, unsigned len);
+/** Store @len bytes at byte @off of frame @fn (off+len ≤ page). */
+void sim_pages_write(SimPages *p, uint64_t fn, unsigned off, const void *buf, unsigned len);
+
+/* ---- the simulated domain ------------------------------------------------------------------ */
+
+/** An I/O port mapping (xc_domain_ioport_mapping): gport+i → mport+i for i < nr. */
+typedef struct SimIoport {
+    uint32_t gport, mport, nr;
+} SimIoport;
+
+/** An INTx binding (xc_domain_bind_pt_pci_irq). */
+typedef struct SimIntx {
+    int pirq;
+    uint8_t bus, dev, intx;
+} SimIntx;
+
+/** One entry of the domain's pirq table. */
+typedef struct SimPirq {
+    bool used;
+    bool is_msi;             /* source: MSI/MSI-X (else a host GSI) */
+    int gsi;                 /* host GSI (source gsi) */
+    uint32_t sbdf;           /* host device (source msi) */
+    int entry;               /* MSI-X entry (0 for MSI) */
+    uint64_t table_base;     /* host MSI-X table address, 0 = MSI */
+    bool msi_bound;          /* xc_domain_update_msi_irq done */
+    uint32_t gvec, gflags;
+    uint64_t gtable;
+    unsigned intx_binds;     /* INTx bindings using this pirq */
+} SimPirq;
+
+/** Pending fault injection of one operation. */
+typedef struct SimFault {
+    unsigned count;
+    int err;                 /* positive errno */
+} SimFault;
+
+struct XptSim {
+    XptHv hv;
+    uint64_t ram_bytes;                  /* page multiple */
+    SimPages *ram;                       /* gfn → page */
+    SimPages *host_mmio;                 /* mfn → page: shadow of host BARs */
+    uint8_t *host_ports;                 /* SIM_PORT_SPACE bytes, lazily: shadow of host ports */
+
+    GArray *p2m;                         /* SimExtent, sorted by gfn */
+    GArray *ioports;                     /* SimIoport, sorted by gport */
+    SimRangeset claims[SIM_NR_RANGE_TYPES];
+
+    GPtrArray *grants;                   /* XptHostGrant *, sorted by host_sbdf */
+    SimRangeset iomem_caps, ioport_caps, irq_caps;   /* union of the grants */
+
+    SimPirq *pirqs;                      /* [XPT_SIM_NR_PIRQS] */
+    GArray *intx;                        /* SimIntx, sorted by (pirq, bus, dev, intx) */
+    uint8_t link_route[4];
+    uint8_t isa_level[16];
+    uint32_t cf8;                        /* the hypervisor's 0xCF8 latch */
+
+    SimFault faults[SIM_OP_COUNT];
+    uint64_t calls[SIM_OP_COUNT];
+
+    XptDispatcher *dispatcher;
+    XptQtestServer *qts;
+    char *(*ext)(void *opaque, char **argv, GError **errp);
+    void *ext_opaque;
+};
+
+/** sim_sbdf_str: "SSSS:BB:DD.F" of a XEN_DMOP_PCI_SBDF value, newly allocated. */
+char *sim_sbdf_str(uint32_t sbdf);
+
+#endif

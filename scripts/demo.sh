@@ -1,0 +1,29 @@
+#!/bin/sh
+# make demo: pass a real device of this machine through under the qtest accelerator
+# (read-only: its config space is read once, nothing is written to it), or a bundled
+# real-hardware dump when the machine has no PCI endpoint, and show the guest's view.
+set -eu
+BUILD=${1:-build}
+FIXTURES=${XPT_FIXTURES:-../shared/fixtures}
+
+dev=""
+for d in /sys/bus/pci/devices/*; do
+    [ -r "$d/config" ] || continue
+    class=$(cat "$d/class" 2>/dev/null || echo 0)
+    # endpoints only: header type 0 and not a bridge (class 0x06xxxx)
+    htype=$(od -An -tx1 -j14 -N1 "$d/config" 2>/dev/null | tr -d ' ')
+    case "$class" in 0x06*) continue ;; esac
+    [ "$(( 0x${htype:-ff} & 0x7f ))" = 0 ] || continue
+    dev=$(basename "$d")
+    break
+done
+
+if [ -n "$dev" ]; then
+    echo "== Passing through this machine's $dev ($(cat /sys/bus/pci/devices/$dev/vendor):$(cat /sys/bus/pci/devices/$dev/device)), read-only, under -accel qtest =="
+    set -- -device "xen-pci-passthrough,hostaddr=$dev,id=hostdev0"
+else
+    echo "== No PCI endpoint on this machine: passing through an Intel 82576 NIC from a real lspci dump =="
+    set -- -device "xen-pci-passthrough,hostaddr=0000:01:00.0,id=nic0,host-dump=$FIXTURES/pciutils-tests/cap-pcie-2"
+fi
+echo
+exec "$BUILD/tests/tools/guest-view" -- "$@"

@@ -1,0 +1,48 @@
+/*
+ * Guest-side firmware for tests and the demo: what hvmloader does to bus 0
+ * (reference/toolstack.md §firmware), through the qtest client.
+ */
+#ifndef XPT_TESTS_GUEST_FW_H
+#define XPT_TESTS_GUEST_FW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qtest/client.h"
+
+/** One BAR as the guest found and placed it. index 6 = ROM. */
+typedef struct GuestBar {
+    bool present;
+    bool io, mem64, prefetch;
+    uint64_t size;     /* bytes, from the sizing read-back */
+    uint64_t addr;     /* placed at (0 = not placed) */
+} GuestBar;
+
+typedef struct GuestDev {
+    uint8_t devfn;
+    uint16_t vendor, device;
+    GuestBar bars[7];
+    uint8_t config[256];   /* guest view after set-up */
+} GuestDev;
+
+/** Scan all 256 devfns of bus 0; returns the number of functions found (≤ @max). */
+unsigned guest_scan(XptQts *qts, GuestDev *devs, unsigned max);
+
+/** Size every BAR (decode off, all-ones, read back, restore) like hvmloader. */
+void guest_size_bars(XptQts *qts, GuestDev *dev);
+
+/**
+ * hvmloader's set-up: PIIX3 PIRQ routes (LNKA→5, LNKB→10, LNKC→11, LNKD→5), BAR sizing,
+ * placement (memory largest first, naturally aligned, in [0xF0000000, 0xFC000000); 64-bit
+ * BARs that do not fit go above 4 GiB from 0x10_0000_0000; I/O from 0xC000), ROM,
+ * interrupt line, then command = bus master | decode used. Skips devfn 0x00 and 0x08.
+ */
+void guest_setup_all(XptQts *qts, GuestDev *devs, unsigned n);
+
+/** Read the 256-byte guest view of @dev into dev->config. */
+void guest_read_config(XptQts *qts, GuestDev *dev);
+
+/** Append @dev as an `lspci -xxx` dump block ("00:02.0 Class ...\n00: ..") to @out. */
+void guest_dump_lspci(const GuestDev *dev, GString *out);
+
+#endif

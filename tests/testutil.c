@@ -1,0 +1,56 @@
+/* Test helpers; see tests/testutil.h. */
+#include "tests/testutil.h"
+
+#include <ftw.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#ifdef XPT_SRCDIR
+#define XPT_TEST_ROOT XPT_SRCDIR
+#else
+#define XPT_TEST_ROOT NULL /* the current directory: tests run from the repository root */
+#endif
+
+const char *xpt_test_fixture(const char *relpath)
+{
+    const char *env = g_getenv("XPT_FIXTURES");
+    g_autofree char *base = env && *env
+                            ? g_canonicalize_filename(env, NULL)
+                            : g_canonicalize_filename("../shared/fixtures", XPT_TEST_ROOT);
+    g_autofree char *path = g_build_filename(base, relpath, NULL);
+    return g_intern_string(path);
+}
+
+char *xpt_test_make_sysfs_tree(const char *fixture_devices_dir)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *target = g_canonicalize_filename(fixture_devices_dir, NULL);
+    char *root = g_dir_make_tmp("xpt-sysfs-XXXXXX", &err);
+
+    g_assert_no_error(err);
+    g_autofree char *bus_pci = g_build_filename(root, "bus", "pci", NULL);
+    g_autofree char *link = g_build_filename(bus_pci, "devices", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(bus_pci, 0755), ==, 0);
+    g_assert_cmpint(symlink(target, link), ==, 0);
+    return root;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) != 0) {
+        g_printerr("xpt_test_rmtree: cannot remove %s\n", path);
+    }
+    return 0;
+}
+
+void xpt_test_rmtree(const char *path)
+{
+    if (path && g_file_test(path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK)) {
+        nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+}

@@ -1,0 +1,312 @@
+/*
+ * The ioreq dispatcher (xen/ioreq.h): one entry point for guest I/O of both accelerators.
+ * Semantics of ioreq_t fields: reference/xen-abi.md §ioreq_t, xen/include/public/hvm/ioreq.h.
+ */
+#include "xen/ioreq.h"
+
+#include <string.h>
+
+#include "util/error.h"
+#include "util/log.h"
+
+#define PORT_SPACE 0x10000u
+/* The largest emulated MMIO region we index page by page (64 MiB = 16384 pages). */
+#define MAX_MMIO_REGION (64ull << 20)
+
+struct XptDispatcher {
+    XptHv *hv;
+    XptPciBus *bus;
+    XptIoRegion *ports[PORT_SPACE];     /* port → region, O(1) */
+    GHashTable *mmio_pages;             /* gfn (guint64*) → region, O(1) */
+    void (*first_io_hook)(void *);
+    void *first_io_opaque;
+    bool seen_io;
+};
+
+static XptRateLimit bad_ioreq_rl = XPT_RATELIMIT_INIT(10, 1000);
+
+XptDispatcher *xpt_dispatcher_new(XptHv *hv, XptPciBus *bus)
+{
+    XptDispatcher *d = g_new0(XptDispatcher, 1);
+    d->hv = hv;
+    d->bus = bus;
+    d->mmio_pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    return d;
+}
+
+void xpt_dispatcher_free(XptDispatcher *d)
+{
+    if (!d) {
+        return;
+    }
+    g_hash_table_destroy(d->mmio_pages);
+    g_free(d);
+}
+
+void xpt_dispatcher_set_first_io_hook(XptDispatcher *d, void (*hook)(void *), void *opaque)
+{
+    d->first_io_hook = hook;
+    d->first_io_opaque = opaque;
+}
+
+static bool region_valid(const XptIoRegion *r, GError **errp)
+{
+    uint64_t last = r->base + r->size - 1;
+    bool ok = r->size > 0 && last >= r->base;
+    if (ok && r->type == XPT_RANGE_PORT) {
+        ok = last < PORT_SPACE;
+    } else if (ok && r->type == XPT_RANGE_MEMORY) {
+        ok = r->size <= MAX_MMIO_REGION;
+    } else if (ok) {
+        ok = false;
+    }
+    if (!ok) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: invalid I/O region 0x%" G_GINT64_MODIFIER "x+0x%" G_GINT64_MODIFIER
+                    "x", r->name, r->base, r->size);
+    }
+    return ok;
+}
+
+static XptIoRegion *mmio_lookup(XptDispatcher *d, uint64_t gfn)
+{
+    return g_hash_table_lookup(d->mmio_pages, &gfn);
+}
+
+/* Find a registered region overlapping r, or NULL. */
+static XptIoRegion *find_overlap(XptDispatcher *d, const XptIoRegion *r)
+{
+    uint64_t last = r->base + r->size - 1;
+    if (r->type == XPT_RANGE_PORT) {
+        for (uint64_t p = r->base; p <= last; p++) {
+            if (d->ports[p]) {
+                return d->ports[p];
+            }
+        }
+        return NULL;
+    }
+    for (uint64_t gfn = r->base >> XPT_PAGE_SHIFT; gfn <= last >> XPT_PAGE_SHIFT; gfn++) {
+        XptIoRegion *o = mmio_lookup(d, gfn);
+        if (o && o->base <= last && r->base <= o->base + o->size - 1) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Set (r) or clear (NULL) the index entries of region r. */
+static void index_region(XptDispatcher *d, XptIoRegion *r, bool add)
+{
+    uint64_t last = r->base + r->size - 1;
+    if (r->type == XPT_RANGE_PORT) {
+        for (uint64_t p = r->base; p <= last; p++) {
+            d->ports[p] = add ? r : NULL;
+        }
+        return;
+    }
+    for (uint64_t gfn = r->base >> XPT_PAGE_SHIFT; gfn <= last >> XPT_PAGE_SHIFT; gfn++) {
+        if (add) {
+            g_hash_table_insert(d->mmio_pages, g_memdup2(&gfn, sizeof(gfn)), r);
+        } else if (mmio_lookup(d, gfn) == r) {
+            g_hash_table_remove(d->mmio_pages, &gfn);
+        }
+    }
+}
+
+bool xpt_dispatcher_add_region(XptDispatcher *d, XptIoRegion *r, GError **errp)
+{
+    if (r->registered) {
+        return true;
+    }
+    if (!region_valid(r, errp)) {
+        return false;
+    }
+    XptIoRegion *o = find_overlap(d, r);
+    if (o) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                    "%s at 0x%" G_GINT64_MODIFIER "x overlaps %s at 0x%" G_GINT64_MODIFIER "x",
+                    r->name, r->base, o->name, o->base);
+        return false;
+    }
+    if (!xpt_hv_claim_range(d->hv, r->name, r->type, r->base, r->base + r->size - 1, errp)) {
+        return false;
+    }
+    index_region(d, r, true);
+    r->registered = true;
+    return true;
+}
+
+void xpt_dispatcher_del_region(XptDispatcher *d, XptIoRegion *r)
+{
+    if (!r->registered) {
+        return;
+    }
+    index_region(d, r, false);
+    r->registered = false;
+    g_autoptr(GError) err = NULL;
+    if (!xpt_hv_unclaim_range(d->hv, r->name, r->type, r->base, r->base + r->size - 1, &err)) {
+        xpt_warn_report("%s", err->message);
+    }
+}
+
+/* The region that wholly contains [addr, addr+size), or NULL. */
+static XptIoRegion *lookup(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned size)
+{
+    XptIoRegion *r;
+    if (type == IOREQ_TYPE_PIO) {
+        if (addr >= PORT_SPACE) {
+            return NULL;
+        }
+        r = d->ports[addr];
+    } else {
+        r = mmio_lookup(d, addr >> XPT_PAGE_SHIFT);
+    }
+    if (!r || addr < r->base || addr - r->base + size > r->size) {
+        return NULL;
+    }
+    return r;
+}
+
+static uint64_t ones64(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static uint64_t do_read(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned size)
+{
+    XptIoRegion *r = lookup(d, type, addr, size);
+    if (!r) {
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
+                            "%s read of %u bytes at 0x%" G_GINT64_MODIFIER "x: no handler",
+                            type == IOREQ_TYPE_PIO ? "port" : "mmio", size, addr);
+        return ones64(size);
+    }
+    return r->ops->read(r->opaque, addr - r->base, size) & ones64(size);
+}
+
+static void do_write(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned size, uint64_t val)
+{
+    XptIoRegion *r = lookup(d, type, addr, size);
+    if (!r) {
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
+                            "%s write of %u bytes at 0x%" G_GINT64_MODIFIER "x: no handler",
+                            type == IOREQ_TYPE_PIO ? "port" : "mmio", size, addr);
+        return;
+    }
+    r->ops->write(r->opaque, addr - r->base, val & ones64(size), size);
+}
+
+/* PIO and COPY: single, rep, and data_is_ptr forms. */
+static void dispatch_io(XptDispatcher *d, ioreq_t *req)
+{
+    unsigned size = req->size;
+    bool pio = req->type == IOREQ_TYPE_PIO;
+    bool size_ok = size == 1 || size == 2 || size == 4 || (!pio && size == 8);
+    if (!size_ok || req->count == 0 || req->count > XPT_IOREQ_MAX_COUNT) {
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
+                            "dropped ioreq type %u: size %u, count %u", req->type, size,
+                            req->count);
+        if (req->dir == IOREQ_READ && !req->data_is_ptr) {
+            req->data = ~0ull;
+        }
+        return;
+    }
+    uint64_t span = (uint64_t)(req->count - 1) * size;
+    /* Addresses step for COPY only; a port stays the same for rep ins/outs. */
+    if (!pio && (req->df ? req->addr < span : req->addr + span + size - 1 < req->addr)) {
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
+                            "dropped ioreq: address range wraps");
+        return;
+    }
+    if (req->data_is_ptr && (req->df ? req->data < span : req->data + span + size - 1 < req->data)) {
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
+                            "dropped ioreq: data pointer range wraps");
+        return;
+    }
+
+    for (uint32_t i = 0; i < req->count; i++) {
+        uint64_t step = (uint64_t)i * size;
+        uint64_t addr = pio ? req->addr : (req->df ? req->addr - step : req->addr + step);
+        uint64_t ptr = req->df ? req->data - step : req->data + step;
+        uint64_t val = 0;
+
+        if (req->dir == IOREQ_READ) {
+            val = do_read(d, req->type, addr, size);
+            if (!req->data_is_ptr) {
+                req->data = val;
+                continue;
+            }
+            g_autoptr(GError) err = NULL;
+            if (!xpt_hv_guest_write(d->hv, ptr, &val, size, &err)) {
+                xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR, "%s", err->message);
+                return;
+            }
+        } else {
+            if (req->data_is_ptr) {
+                g_autoptr(GError) err = NULL;
+                if (!xpt_hv_guest_read(d->hv, ptr, &val, size, &err)) {
+                    xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR, "%s",
+                                        err->message);
+                    return;
+                }
+            } else {
+                val = req->data;
+            }
+            do_write(d, req->type, addr, size, val);
+        }
+    }
+}
+
+static void dispatch_pci_config(XptDispatcher *d, ioreq_t *req)
+{
+    uint32_t sbdf = req->addr >> 32;
+    uint32_t reg = (uint32_t)req->addr;
+    unsigned size = req->size;
+    /* Segment 0, bus 0 only: the only bus we present (SPEC §4). */
+    bool ours = (sbdf >> 8) == 0 && req->count == 1 && !req->data_is_ptr;
+    uint8_t devfn = sbdf & 0xff;
+
+    if (req->dir == IOREQ_READ) {
+        req->data = ours ? xpt_pci_bus_config_read(d->bus, devfn, reg, size) : ~0u;
+        if (size < 4 && size > 0) {
+            req->data &= xpt_ones(size);
+        }
+    } else if (ours) {
+        xpt_pci_bus_config_write(d->bus, devfn, reg, size, (uint32_t)req->data);
+    }
+}
+
+void xpt_dispatch(XptDispatcher *d, ioreq_t *req)
+{
+    if (!d->seen_io && req->type != IOREQ_TYPE_INVALIDATE) {
+        d->seen_io = true;
+        if (d->first_io_hook) {
+            d->first_io_hook(d->first_io_opaque);
+        }
+    }
+    xpt_log(XPT_LOG_IOREQ,
+            "ioreq type %u dir %s addr 0x%" G_GINT64_MODIFIER "x size %u count %u%s data 0x%"
+            G_GINT64_MODIFIER "x", req->type, req->dir == IOREQ_READ ? "read" : "write",
+            req->addr, req->size, req->count, req->data_is_ptr ? " ptr" : "", req->data);
+    switch (req->type) {
+    case IOREQ_TYPE_PIO:
+    case IOREQ_TYPE_COPY:
+        dispatch_io(d, req);
+        break;
+    case IOREQ_TYPE_PCI_CONFIG:
+        dispatch_pci_config(d, req);
+        break;
+    case IOREQ_TYPE_INVALIDATE:
+        /* No map cache of guest memory is kept: nothing to drop. */
+        break;
+    case IOREQ_TYPE_TIMEOFFSET:
+        break;
+    default:
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR, "unknown ioreq type %u",
+                            req->type);
+        if (req->dir == IOREQ_READ) {
+            req->data = ~0ull;
+        }
+        break;
+    }
+}

@@ -1,0 +1,82 @@
+/*
+ * The ioreq dispatcher: the single entry point for guest I/O, called by both
+ * accelerators (xen: from the shared ioreq page; qtest: from the simulated hypervisor).
+ *
+ * It takes the ioreq_t Xen defines (xen/hvm/ioreq.h) and routes it:
+ *   IOREQ_TYPE_PIO        → the port region covering [addr, addr+size)   (O(1): port table)
+ *   IOREQ_TYPE_COPY       → the MMIO region covering [addr, addr+size)   (O(1): page hash)
+ *   IOREQ_TYPE_PCI_CONFIG → bus 0 (SBDF in addr bits 63:32, register in bits 31:0)
+ *   IOREQ_TYPE_INVALIDATE → acknowledged (no guest-memory map cache to drop)
+ *   IOREQ_TYPE_TIMEOFFSET → ignored
+ * Rep ops (`count` > 1) step addresses by size (down when `df`); with `data_is_ptr` the
+ * data is in guest memory at `data ± i*size`, moved through the hypervisor's guest-memory
+ * operations. Bounds: size ∈ {1,2,4,8} (PIO: 1,2,4), count ≤ XPT_IOREQ_MAX_COUNT, no
+ * address wrap; a request out of bounds is dropped (reads return all-ones) with a
+ * rate-limited guest_errors message. No allocation on the access path.
+ */
+#ifndef XPT_XEN_IOREQ_H
+#define XPT_XEN_IOREQ_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xen/hvm/ioreq.h>
+
+#include "hw/pci/pci.h"
+#include "xen/hvops.h"
+
+/* Xen's emulator clamps reps to one page of data; 4096 one-byte elements is the most. */
+#define XPT_IOREQ_MAX_COUNT 4096u
+
+/**
+ * XptIoOps: handlers of an emulated port or MMIO range. @offset is relative to the
+ * region base, in bytes; @size is 1, 2, 4 (or 8 for MMIO). The dispatcher only calls
+ * them for accesses fully inside the region.
+ */
+typedef struct XptIoOps {
+    uint64_t (*read)(void *opaque, uint64_t offset, unsigned size);
+    void (*write)(void *opaque, uint64_t offset, uint64_t val, unsigned size);
+} XptIoOps;
+
+/**
+ * XptIoRegion: an emulated range. @base/@size in bytes (ports or guest-physical).
+ * Owned by its device; registered with xpt_dispatcher_add_region().
+ */
+typedef struct XptIoRegion {
+    const char *name;
+    XptRangeType type;      /* XPT_RANGE_PORT or XPT_RANGE_MEMORY */
+    uint64_t base;
+    uint64_t size;
+    const XptIoOps *ops;
+    void *opaque;
+    bool registered;
+} XptIoRegion;
+
+typedef struct XptDispatcher XptDispatcher;
+
+/** xpt_dispatcher_new: routes PCI config to @bus, claims ranges from @hv. */
+XptDispatcher *xpt_dispatcher_new(XptHv *hv, XptPciBus *bus);
+void xpt_dispatcher_free(XptDispatcher *d);
+
+/**
+ * xpt_dispatcher_add_region: claim [base, base+size-1] from the hypervisor for this
+ * ioreq server and index it. Fails with XPT_ERROR_BUSY if it overlaps a registered
+ * region, XPT_ERROR_INVALID for an empty/wrapping/out-of-range region (ports ≤ 0xFFFF),
+ * or the hypervisor's errno; on failure nothing is claimed.
+ */
+bool xpt_dispatcher_add_region(XptDispatcher *d, XptIoRegion *r, GError **errp);
+
+/** xpt_dispatcher_del_region: unindex and unclaim; idempotent. */
+void xpt_dispatcher_del_region(XptDispatcher *d, XptIoRegion *r);
+
+/**
+ * xpt_dispatch: handle one request in place: for IOREQ_READ without data_is_ptr the
+ * result is stored in req->data. Never fails; invalid requests are dropped.
+ */
+void xpt_dispatch(XptDispatcher *d, ioreq_t *req);
+
+/** Called on the first guest access (any type): lets the machine leave prelaunch. */
+void xpt_dispatcher_set_first_io_hook(XptDispatcher *d, void (*hook)(void *), void *opaque);
+
+#endif
