@@ -420,8 +420,35 @@ char *xpt_qts_command(XptQts *qts, const char *fmt, ...)
     return reply;
 }
 
+/* Queue the "IRQ ..." lines that have already arrived, without waiting for more. */
+static void qts_drain_irqs(XptQts *qts)
+{
+    struct pollfd pfd = { .fd = qts->fd, .events = POLLIN };
+    char buf[65536];
+
+    while (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)) {
+        ssize_t n = read(qts->fd, buf, sizeof(buf));
+        if (n <= 0) {
+            break; /* EOF or error: the next command reports it */
+        }
+        g_string_append_len(qts->rbuf, buf, n);
+    }
+    for (;;) {
+        char *nl = memchr(qts->rbuf->str, '\n', qts->rbuf->len);
+        if (!nl || !g_str_has_prefix(qts->rbuf->str, "IRQ ")) {
+            return;
+        }
+        gsize len = nl - qts->rbuf->str;
+        g_queue_push_tail(qts->irqs, g_strndup(qts->rbuf->str, len));
+        g_string_erase(qts->rbuf, 0, len + 1);
+    }
+}
+
 char *xpt_qts_pop_irq(XptQts *qts)
 {
+    if (g_queue_is_empty(qts->irqs)) {
+        qts_drain_irqs(qts);
+    }
     return g_queue_pop_head(qts->irqs);
 }
 

@@ -49,7 +49,11 @@ char *xpt_qts_qtest_log(XptQts *qts);
  *  "IRQ raise/lower N" received meanwhile are recorded, not returned. */
 char *xpt_qts_command(XptQts *qts, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/** Pop the oldest recorded IRQ line ("IRQ raise 9") or NULL. */
+/**
+ * Pop the oldest recorded IRQ line ("IRQ raise 9") or NULL. When none is recorded, lines
+ * that already arrived on the socket (e.g. an SCI raised by a QMP command) are read
+ * first, without waiting.
+ */
 char *xpt_qts_pop_irq(XptQts *qts);
 
 /*

@@ -56,7 +56,7 @@ struct XptQtestServer {
     FILE *log;
     GTimer *timer;          /* started when the client connected ("OPENED") */
 
-    char *irq_dev;          /* canonical path after irq_intercept_in/out */
+    bool irq_intercept;     /* irq_intercept_in/out was sent */
     GHashTable *irq_levels; /* irq -> level (0/1) seen since interception started */
     int64_t clock_ns;
 };
@@ -447,23 +447,19 @@ static char *qt_cmd_clock_set(XptQtestServer *s, char **w)
     return g_strdup_printf("OK %" PRIi64, s->clock_ns);
 }
 
-/* QOM paths naming the PC's interrupt controller ("ioapic", "/machine/ioapic", ...). */
-static bool qt_irq_path_known(const char *path)
-{
-    return strcmp(path, "ioapic") == 0 || g_str_has_suffix(path, "/ioapic");
-}
-
+/*
+ * The only interrupt controller is the PC's I/O APIC: QEMU resolves "ioapic" (a partial
+ * QOM path) and "/machine/ioapic" to it. Intercepting it again answers OK, as in QEMU.
+ */
 static char *qt_cmd_irq_intercept(XptQtestServer *s, char **w)
 {
-    if (!qt_irq_path_known(w[1])) {
+    if (strcmp(w[1], "ioapic") != 0 && strcmp(w[1], "/machine/ioapic") != 0) {
         return g_strdup("FAIL Unknown device");
     }
-    if (s->irq_dev) {
-        return g_strdup(strcmp(s->irq_dev, w[1]) == 0
-                            ? "OK" : "FAIL IRQ intercept already enabled");
+    if (!s->irq_intercept) {
+        s->irq_intercept = true;
+        g_hash_table_remove_all(s->irq_levels);
     }
-    s->irq_dev = g_strdup(w[1]);
-    g_hash_table_remove_all(s->irq_levels);
     return g_strdup("OK");
 }
 
@@ -626,7 +622,7 @@ void xpt_qtest_irq(XptQtestServer *s, unsigned irq, bool level)
     gpointer key = GUINT_TO_POINTER(irq);
     bool old = GPOINTER_TO_UINT(g_hash_table_lookup(s->irq_levels, key)) != 0;
 
-    if (!s->irq_dev || old == level) {
+    if (!s->irq_intercept || old == level || (s->mode != QT_DETACHED && !s->connected)) {
         return;
     }
     g_hash_table_insert(s->irq_levels, key, GUINT_TO_POINTER(level));
@@ -700,6 +696,14 @@ static void qt_process_input(XptQtestServer *s)
     if (s->discarding) {
         g_string_truncate(s->inbuf, 0);
     }
+    if (s->connected && qt_out_pending(s) >= QT_OUT_HIGH_WATER) {
+        /* Stop reading (and running buffered lines) until qt_out_ready drains it. */
+        s->input_paused = true;
+        if (s->in_watch) {
+            g_source_remove(s->in_watch);
+            s->in_watch = 0;
+        }
+    }
 }
 
 static gboolean qt_in_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
@@ -721,13 +725,8 @@ static gboolean qt_in_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_GN
         return G_SOURCE_REMOVE;
     }
     g_string_append_len(s->inbuf, buf, n);
-    qt_process_input(s);
-    if (s->connected && qt_out_pending(s) >= QT_OUT_HIGH_WATER) {
-        s->input_paused = true; /* resumed by qt_out_ready once the client has read */
-        s->in_watch = 0;
-        return G_SOURCE_REMOVE;
-    }
-    return s->connected ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    qt_process_input(s); /* may pause input or close: then the watch is already gone */
+    return s->connected && !s->input_paused ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static gboolean qt_out_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
@@ -812,6 +811,7 @@ static void qt_close_connection(XptQtestServer *s)
     if (s->log && s->timer) {
         fprintf(s->log, "[I +%.06f] CLOSED\n", g_timer_elapsed(s->timer, NULL));
     }
+    g_clear_pointer(&s->timer, g_timer_destroy);
     xpt_log(XPT_LOG_QTEST, "client disconnected");
     if (s->close_hook && !s->hook_idle) {
         /* From an idle source so that the hook may free the server. */
@@ -1030,6 +1030,5 @@ void xpt_qtest_server_free(XptQtestServer *s)
     g_string_free(s->inbuf, TRUE);
     g_string_free(s->outbuf, TRUE);
     g_hash_table_destroy(s->irq_levels);
-    g_free(s->irq_dev);
     g_free(s);
 }

@@ -19,7 +19,10 @@
  * shorter than 3 characters "ERR invalid argument size". Where QEMU would abort we answer
  * "FAIL <reason>" (one line): wrong argument count, bad number, port > 0xffff, VALUE wider
  * than the access, SIZE > XPT_QTEST_MAX_XFER, range wrapping past 2^64, read SIZE 0,
- * bad hex / base64 data, empty line.
+ * bad hex / base64 data, write DATA longer than SIZE, empty line, unknown QOM path
+ * ("FAIL Unknown device"), module_load (no modules). write DATA shorter than SIZE is
+ * zero-filled like QEMU; so is b64write data (QEMU would read past its buffer), longer
+ * b64write data is truncated to SIZE; b64read SIZE 0 answers "OK " like QEMU.
  *
  * Input is untrusted: a line longer than XPT_QTEST_MAX_LINE is answered
  * "FAIL line too long" and discarded; numbers are parsed strictly (C syntax: 0x…,
@@ -92,8 +95,8 @@ void xpt_qtest_server_set_close_hook(XptQtestServer *s, void (*hook)(void *), vo
  * only after the client sent irq_intercept_in (or _out), and only on level changes.
  * As in QEMU, levels are tracked from the moment interception starts, all lines
  * starting low; calling it again with an unchanged level sends nothing. The accepted
- * QOM paths are "ioapic" and any path ending in "/ioapic" (else "FAIL Unknown device");
- * a second intercept with another path answers "FAIL IRQ intercept already enabled".
+ * QOM paths are "ioapic" and "/machine/ioapic" (the PC's I/O APIC; else "FAIL Unknown
+ * device"); irq_intercept_in and _out are equivalent and may be repeated.
  */
 void xpt_qtest_irq(XptQtestServer *s, unsigned irq, bool level);
 

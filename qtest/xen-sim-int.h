@@ -1,6 +1,7 @@
 /*
  * Internals of the simulated hypervisor (qtest/xen-sim.h), shared by its source files:
- *   xen-sim.c        life cycle, fault injection, the XptHvOps (Xen's rules)
+ *   xen-sim.c        life cycle, fault injection, mappings, claims, guest memory, grants
+ *   xen-sim-irq.c    link routes, ISA IRQ levels, pirqs, MSI and INTx bindings
  *   xen-sim-mem.c    range sets, p2m extents, sparse page stores (RAM, host MMIO shadow)
  *   xen-sim-io.c     routing of qtest accesses into ioreq_t (the XptQtestBackend)
  *   xen-sim-state.c  state JSON, leak report, "xen-sim ..." extension commands
@@ -179,5 +180,26 @@ struct XptSim {
 
 /** sim_sbdf_str: "SSSS:BB:DD.F" of a XEN_DMOP_PCI_SBDF value, newly allocated. */
 char *sim_sbdf_str(uint32_t sbdf);
+
+/** sim_enter: count a call of @op and consume a pending injected fault: 0 or -errno. */
+int sim_enter(XptSim *sim, SimOp op);
+
+/** sim_refuse: log why the sim refuses a call (under -d hv) and return -@err. */
+int sim_refuse(int err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Interrupt operations of the XptHvOps (xen-sim-irq.c); @opaque is the XptSim. */
+int sim_set_pci_link_route(void *opaque, uint8_t link, uint8_t isa_irq);
+int sim_set_isa_irq_level(void *opaque, uint8_t isa_irq, unsigned level);
+int sim_map_pirq(void *opaque, int host_irq, int *pirq);
+int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bus,
+                     uint8_t host_devfn, int entry_nr, uint64_t table_base);
+int sim_unmap_pirq(void *opaque, int pirq);
+int sim_bind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags, uint64_t gtable);
+int sim_unbind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags);
+int sim_bind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t intx);
+int sim_unbind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t intx);
+
+/** sim_extension: the XptQtestBackend extension ("xen-sim ..." lines; xen-sim-state.c). */
+char *sim_extension(void *opaque, char **argv, GError **errp);
 
 #endif

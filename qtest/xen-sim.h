@@ -5,29 +5,50 @@
  *
  *  - routing (reference/xen-abi.md §dm_op): each qtest access becomes the ioreq_t Xen
  *    would send, handed to the same dispatcher (xpt_dispatch) the xen accelerator uses:
- *      * 4-byte writes to 0xCF8 are latched by the "hypervisor" (and forwarded as PIO only
- *        if some server claimed port 0xCF8); reads of 0xCF8 return the latch;
+ *      * 4-byte writes to 0xCF8 are latched by the "hypervisor"; every access to
+ *        0xCF8–0xCFB (reads included) is then handled like any other port: PIO to a
+ *        server that claimed it, else all-ones / discarded. Xen answers no read of 0xCF8
+ *        itself (hvm_access_cf8 in xen/arch/x86/hvm/ioreq.c always falls through), so a
+ *        device model that does not claim 0xCF8 shows guests 0xFFFFFFFF there — which
+ *        fails Linux's type-1 probe (pci_check_type1 reads the latch back). The latch is
+ *        visible as "cf8" in the state;
  *      * 0xCFC–0xCFF while CF8 bit 31 is set → IOREQ_TYPE_PCI_CONFIG for
  *        SBDF 0000:BB:DD.F (bus = CF8 bits 23:16) with register (CF8 & 0xFC) | (port & 3),
  *        only if that SBDF is claimed; otherwise reads return all-ones, writes vanish;
  *      * other ports → IOREQ_TYPE_PIO only if a claimed port range contains the whole
  *        access; else all-ones / discarded;
- *      * memory: a p2m-mapped passthrough range (memory_mapping add) → the host BAR backend
- *        (a per-frame shadow of host MMIO owned by the sim; the real device is never
- *        touched); else a claimed MMIO range → IOREQ_TYPE_COPY; else guest RAM below the
- *        RAM size (sparse pages, zero-filled); else all-ones / discarded.
+ *      * ports mapped with ioport_mapping → a sim-owned shadow of the host ports (Xen's
+ *        g2m_portio handler; the device model never sees them), before all of the above;
+ *      * memory, decided page by page (an access crossing a page boundary is split there,
+ *        as Xen's linear_read/linear_write do): a p2m-mapped passthrough page
+ *        (memory_mapping add) → the host BAR backend (a per-frame shadow of host MMIO
+ *        owned by the sim, zero-filled, writes read back; the real device is never
+ *        touched); else guest RAM below the RAM size (sparse pages, zero-filled: RAM is in
+ *        the p2m and never exits to an ioreq server, even if claimed); else a claimed
+ *        MMIO range that contains the whole access → IOREQ_TYPE_COPY; else all-ones /
+ *        discarded. readb..readq/writeb..writeq become one COPY of their size (unaligned
+ *        allowed, as Xen sends it); a piece left by a page split is sent in power-of-two
+ *        chunks of at most 8 bytes. mem_read/mem_write (read/write/memset/b64*) are cut
+ *        into naturally aligned chunks of at most 8 bytes, halved until a claim contains
+ *        them.
  *  - state: p2m MMIO mappings, ioport mappings, pirqs (+ host source), MSI/MSI-X bindings
  *    (gvec, gflags, gtable), INTx bindings, PCI link routes, ISA IRQ levels, ioreq-server
  *    claims (port, mmio, pci), guest RAM.
  *  - permissions: like the toolstack, only what grant_device granted (host BAR frames,
  *    I/O ports, IRQ) may be mapped: anything else fails with EPERM; a mapping overlapping
  *    an existing one fails with EEXIST; removing something not mapped fails with ENOENT.
- *    Claims: at most 256 ranges per type (ENOSPC), overlapping claims EEXIST.
+ *    Claims: at most 256 ranges per type, overlapping claims EEXIST. Like Xen's
+ *    rangesets (xen/common/rangeset.c) touching claims merge into one range, and the
+ *    257th range fails with ENOMEM (rangeset_add_range's code when the limit set by
+ *    rangeset_limit(MAX_NR_IO_RANGES) is hit), not ENOSPC.
  *  - fault injection: "xen-sim fail OP ERRNO [COUNT]" makes the next COUNT calls of OP
  *    fail with -ERRNO (OP names: memory_mapping, ioport_mapping, claim_range,
  *    unclaim_range, set_pci_link_route, set_isa_irq_level, map_pirq, map_pirq_msi,
  *    unmap_pirq, bind_msi, unbind_msi, bind_pt_intx, unbind_pt_intx, guest_read,
- *    guest_write, grant_device).
+ *    guest_write, grant_device, revoke_device). ERRNO is a number or a name (EPERM...).
+ *    COUNT defaults to 1; 0 cancels. A failed call changes no state.
+ *  - every operation's exact rules (errno per case, where the sim is stricter than Xen)
+ *    are documented at its implementation in qtest/xen-sim.c.
  *  - introspection (qtest extension lines, one JSON object per reply):
  *      xen-sim state        → OK {"mmio":[...],"ioports":[...],"pirqs":[...],"msi":[...],
  *                               "intx":[...],"link_routes":[r0,r1,r2,r3],"isa_irq":[16 levels],
@@ -51,6 +72,16 @@
 #include "xen/ioreq.h"
 
 typedef struct XptSim XptSim;
+
+/*
+ * pirq space of the simulated domain. Host GSIs 1..XPT_SIM_NR_IRQS_GSI-1 are valid
+ * (nr_irqs_gsi of a large host, so that any IRQ a fixture reports is a GSI); a GSI pirq
+ * is by default the GSI itself (libxenctrl's xc_physdev_map_pirq). A domU has
+ * nr_pirqs = nr_irqs_gsi + extra_guest_irqs (32): MSI pirqs are allocated like Xen's
+ * get_free_pirq(), from XPT_SIM_NR_PIRQS-1 downwards, and the 33rd fails with ENOSPC.
+ */
+#define XPT_SIM_NR_IRQS_GSI 1024
+#define XPT_SIM_NR_PIRQS (XPT_SIM_NR_IRQS_GSI + 32)
 
 /** xpt_sim_new: a fresh simulated domain with @ram_bytes of guest RAM from 0. */
 XptSim *xpt_sim_new(uint64_t ram_bytes);
@@ -76,7 +107,19 @@ void xpt_sim_set_extension(XptSim *sim,
                            char *(*ext)(void *opaque, char **argv, GError **errp),
                            void *opaque);
 
-/** State as a JSON object string (the "xen-sim state" reply), newly allocated. */
+/**
+ * xpt_sim_inject_fault: make the next @count calls of operation @op (a name as in
+ * "xen-sim fail") return -@err (1..4095) without changing any state; @count 0 cancels.
+ * False with XPT_ERROR_INVALID for an unknown @op or errno.
+ */
+bool xpt_sim_inject_fault(XptSim *sim, const char *op, int err, unsigned count, GError **errp);
+
+/**
+ * State as a JSON object string (the "xen-sim state" reply), newly allocated. Besides the
+ * members listed above: "cf8" (the 0xCF8 latch) and "ram_bytes". Numbers are JSON
+ * integers (a value ≥ 2^63, possible only for a claim end, appears as its int64 wrap);
+ * every array is sorted by address / number.
+ */
 char *xpt_sim_state_json(XptSim *sim);
 
 /**

@@ -159,7 +159,7 @@ static void test_nvme_64bit_bar(void)
     GuestDev d = { .devfn = SLOT2 };
     guest_size_bars(qts, &d);
     g_assert_true(d.bars[0].mem64);
-    g_assert_cmpuint(d.bars[0].size, ==, 16 * 1024);
+    g_assert_cmpuint(d.bars[0].size, ==, 32 * 1024);
     xpt_cfg_writel(qts, SLOT2, 0x10, 0x00000004);
     xpt_cfg_writel(qts, SLOT2, 0x14, 0x10);          /* 0x10_0000_0000 */
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0006);
@@ -193,7 +193,8 @@ static void test_firecracker_sysfs(void)
     g_assert_cmpuint(json_array_get_length(state_array(s, "mmio")), >=, 1);
     JsonObject *m = json_array_get_object_element(state_array(s, "mmio"), 0);
     g_assert_cmphex(json_object_get_int_member(m, "gfn"), ==, 0xf0000);
-    g_assert_cmphex(json_object_get_int_member(m, "mfn"), ==, 0x4000000);
+    g_assert_cmphex(json_object_get_int_member(m, "mfn"), ==, 0x4000100);  /* 0x40_0010_0000 */
+    g_assert_cmpint(json_object_get_int_member(m, "nr"), ==, 8);  /* MSI-X table at page 8 */
     finish(qts);
     xpt_test_rmtree(tree);
 }
@@ -239,16 +240,25 @@ static void test_host_write_policy(void)
 {
     XptQts *qts = start_dump("pciutils-tests/cap-pcie-2", "0000:01:00.0", NULL);
     xpt_cfg_writeb(qts, SLOT2, 0x0c, 0x10);          /* cache line: emulated */
-    xpt_cfg_writew(qts, SLOT2, 0x44, 0x0003);        /* PMCSR D3: emulated D-state */
     xpt_cfg_writew(qts, SLOT2, 0xa8, 0x0000);        /* PCIe DevCtl: emulated */
     g_autoptr(JsonNode) w0 = xpt_sim_command(qts, "host-writes pt0");
     g_assert_cmpuint(json_array_get_length(json_node_get_array(w0)), ==, 0);
+    /* PMCSR D3: the D-state is emulated; only Data_Select (bits 12:9) passes through. */
+    xpt_cfg_writew(qts, SLOT2, 0x44, 0x0003);
     g_assert_cmphex(xpt_cfg_readw(qts, SLOT2, 0x44) & 3, ==, 3);  /* guest sees D3 */
+    g_autoptr(JsonNode) wp = xpt_sim_command(qts, "host-writes pt0");
+    JsonArray *pa = json_node_get_array(wp);
+    for (guint i = 0; i < json_array_get_length(pa); i++) {
+        JsonObject *o = json_array_get_object_element(pa, i);
+        g_assert_cmpint(json_object_get_int_member(o, "offset"), ==, 0x44);
+        g_assert_cmphex(json_object_get_int_member(o, "value") & 0x3, ==, 0);
+    }
+    guint before = json_array_get_length(pa);
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0004);        /* bus master passes through */
     g_autoptr(JsonNode) w1 = xpt_sim_command(qts, "host-writes pt0");
     JsonArray *a = json_node_get_array(w1);
-    g_assert_cmpuint(json_array_get_length(a), ==, 1);
-    JsonObject *o = json_array_get_object_element(a, 0);
+    g_assert_cmpuint(json_array_get_length(a), ==, before + 1);
+    JsonObject *o = json_array_get_object_element(a, before);
     g_assert_cmpint(json_object_get_int_member(o, "offset"), ==, 4);
     /* bus master + host decode kept on for the BARs the device has (XSA-126) */
     g_assert_cmphex(json_object_get_int_member(o, "value") & 0x7, ==, 0x7);

@@ -41,7 +41,7 @@ uint32_t xpt_bar_ro_mask_low(const XptBar *bar)
     }
     if (bar->flags & XPT_BAR_ROM) {
         uint64_t below = bar->size - 1;
-        return (uint32_t)(below | 0x7FE);
+        return (uint32_t)(below | 0x7FE) & ~XPT_PCI_ROM_ENABLE;
     }
     if (bar->size >= (1ull << 32)) {
         return 0xffffffffu;

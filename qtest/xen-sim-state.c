@@ -1,0 +1,378 @@
+/*
+ * Introspection of the simulated hypervisor (qtest/xen-sim.h): the state as JSON
+ * (json-glib), the leak report, and the "xen-sim ..." qtest extension commands.
+ */
+#include "qtest/xen-sim-int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "util/error.h"
+
+/* ---- state JSON ------------------------------------------------------------------------- */
+
+static void add_int(JsonBuilder *b, const char *name, uint64_t v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, (gint64)v);
+}
+
+static void add_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, v);
+}
+
+static void add_ranges(JsonBuilder *b, const char *name, const SimRangeset *rs)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; i < sim_rs_len(rs); i++) {
+        json_builder_begin_object(b);
+        add_int(b, "start", sim_rs_get(rs, i)->s);
+        add_int(b, "end", sim_rs_get(rs, i)->e);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void add_grant(JsonBuilder *b, const XptHostGrant *g)
+{
+    g_autofree char *sbdf = sim_sbdf_str(g->host_sbdf);
+    json_builder_begin_object(b);
+    add_str(b, "sbdf", sbdf);
+    json_builder_set_member_name(b, "mem");
+    json_builder_begin_array(b);
+    for (unsigned k = 0; k < G_N_ELEMENTS(g->mem); k++) {
+        if (g->mem[k].nr_mfns) {
+            json_builder_begin_object(b);
+            add_int(b, "mfn", g->mem[k].first_mfn);
+            add_int(b, "nr", g->mem[k].nr_mfns);
+            json_builder_end_object(b);
+        }
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "io");
+    json_builder_begin_array(b);
+    for (unsigned k = 0; k < G_N_ELEMENTS(g->io); k++) {
+        if (g->io[k].nr_ports) {
+            json_builder_begin_object(b);
+            add_int(b, "port", g->io[k].first_port);
+            add_int(b, "nr", g->io[k].nr_ports);
+            json_builder_end_object(b);
+        }
+    }
+    json_builder_end_array(b);
+    add_int(b, "irq", (uint64_t)(int64_t)g->irq);
+    json_builder_end_object(b);
+}
+
+static void add_pirqs(JsonBuilder *b, XptSim *sim)
+{
+    json_builder_set_member_name(b, "pirqs");
+    json_builder_begin_array(b);
+    for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
+        const SimPirq *q = &sim->pirqs[p];
+        if (!q->used) {
+            continue;
+        }
+        json_builder_begin_object(b);
+        add_int(b, "pirq", (uint64_t)p);
+        if (q->is_msi) {
+            g_autofree char *sbdf = sim_sbdf_str(q->sbdf);
+            add_str(b, "source", "msi");
+            add_str(b, "sbdf", sbdf);
+            add_int(b, "entry", (uint64_t)q->entry);
+            add_int(b, "table_base", q->table_base);
+        } else {
+            add_str(b, "source", "gsi");
+            add_int(b, "irq", (uint64_t)q->gsi);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "msi");
+    json_builder_begin_array(b);
+    for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
+        const SimPirq *q = &sim->pirqs[p];
+        if (!q->used || !q->msi_bound) {
+            continue;
+        }
+        json_builder_begin_object(b);
+        add_int(b, "pirq", (uint64_t)p);
+        add_int(b, "gvec", q->gvec);
+        add_int(b, "gflags", q->gflags);
+        add_int(b, "gtable", q->gtable);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "intx");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < sim->intx->len; i++) {
+        const SimIntx *x = &g_array_index(sim->intx, SimIntx, i);
+        json_builder_begin_object(b);
+        add_int(b, "pirq", (uint64_t)x->pirq);
+        add_int(b, "bus", x->bus);
+        add_int(b, "dev", x->dev);
+        add_int(b, "intx", x->intx);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+char *xpt_sim_state_json(XptSim *sim)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+
+    json_builder_set_member_name(b, "mmio");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < sim->p2m->len; i++) {
+        const SimExtent *x = &g_array_index(sim->p2m, SimExtent, i);
+        json_builder_begin_object(b);
+        add_int(b, "gfn", x->gfn);
+        add_int(b, "mfn", x->mfn);
+        add_int(b, "nr", x->nr);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "ioports");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < sim->ioports->len; i++) {
+        const SimIoport *x = &g_array_index(sim->ioports, SimIoport, i);
+        json_builder_begin_object(b);
+        add_int(b, "gport", x->gport);
+        add_int(b, "mport", x->mport);
+        add_int(b, "nr", x->nr);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    add_pirqs(b, sim);
+
+    json_builder_set_member_name(b, "link_routes");
+    json_builder_begin_array(b);
+    for (unsigned i = 0; i < G_N_ELEMENTS(sim->link_route); i++) {
+        json_builder_add_int_value(b, sim->link_route[i]);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "isa_irq");
+    json_builder_begin_array(b);
+    for (unsigned i = 0; i < G_N_ELEMENTS(sim->isa_level); i++) {
+        json_builder_add_int_value(b, sim->isa_level[i]);
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "claims");
+    json_builder_begin_object(b);
+    add_ranges(b, "port", &sim->claims[XPT_RANGE_PORT]);
+    add_ranges(b, "mmio", &sim->claims[XPT_RANGE_MEMORY]);
+    add_ranges(b, "pci", &sim->claims[XPT_RANGE_PCI]);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "grants");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < sim->grants->len; i++) {
+        add_grant(b, g_ptr_array_index(sim->grants, i));
+    }
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "calls");
+    json_builder_begin_object(b);
+    for (unsigned op = 0; op < SIM_OP_COUNT; op++) {
+        add_int(b, sim_op_name(op), sim->calls[op]);
+    }
+    json_builder_end_object(b);
+
+    add_int(b, "cf8", sim->cf8);
+    add_int(b, "ram_bytes", sim->ram_bytes);
+
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+/* ---- leak report ---------------------------------------------------------------------------- */
+
+/* "start-end" of a claim, SBDFs for PCI. */
+static char *claim_str(XptRangeType type, const SimRange *r)
+{
+    if (type == XPT_RANGE_PCI) {
+        g_autofree char *s = sim_sbdf_str((uint32_t)r->s);
+        if (r->s == r->e) {
+            return g_strdup_printf("pci %s", s);
+        }
+        g_autofree char *e = sim_sbdf_str((uint32_t)r->e);
+        return g_strdup_printf("pci %s-%s", s, e);
+    }
+    return g_strdup_printf("%s 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x",
+                           type == XPT_RANGE_PORT ? "port" : "mmio", r->s, r->e);
+}
+
+char **xpt_sim_leak_report(XptSim *sim)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < sim->p2m->len; i++) {
+        const SimExtent *x = &g_array_index(sim->p2m, SimExtent, i);
+        g_ptr_array_add(out, g_strdup_printf(
+            "p2m mapping gfn 0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x -> mfn 0x%"
+            G_GINT64_MODIFIER "x (%" G_GUINT64_FORMAT " pages)", x->gfn, x->gfn + x->nr - 1,
+            x->mfn, x->nr));
+    }
+    for (guint i = 0; i < sim->ioports->len; i++) {
+        const SimIoport *x = &g_array_index(sim->ioports, SimIoport, i);
+        g_ptr_array_add(out, g_strdup_printf("ioport mapping 0x%x-0x%x -> host 0x%x (%u ports)",
+                                             x->gport, x->gport + x->nr - 1, x->mport, x->nr));
+    }
+    for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
+        const SimPirq *q = &sim->pirqs[p];
+        if (!q->used) {
+            continue;
+        }
+        if (q->msi_bound) {
+            g_ptr_array_add(out, g_strdup_printf(
+                "MSI binding pirq %d gvec 0x%x gflags 0x%x gtable 0x%" G_GINT64_MODIFIER "x",
+                p, q->gvec, q->gflags, q->gtable));
+        }
+        if (q->is_msi) {
+            g_autofree char *sbdf = sim_sbdf_str(q->sbdf);
+            g_ptr_array_add(out, g_strdup_printf("pirq %d mapped (%s %s entry %d)", p,
+                                                 q->table_base ? "MSI-X" : "MSI", sbdf,
+                                                 q->entry));
+        } else {
+            g_ptr_array_add(out, g_strdup_printf("pirq %d mapped (gsi %d)", p, q->gsi));
+        }
+    }
+    for (guint i = 0; i < sim->intx->len; i++) {
+        const SimIntx *x = &g_array_index(sim->intx, SimIntx, i);
+        g_ptr_array_add(out, g_strdup_printf("INTx binding pirq %d bus %u dev %u intx %u",
+                                             x->pirq, x->bus, x->dev, x->intx));
+    }
+    static const XptRangeType types[] = { XPT_RANGE_PCI, XPT_RANGE_PORT, XPT_RANGE_MEMORY };
+    for (unsigned t = 0; t < G_N_ELEMENTS(types); t++) {
+        const SimRangeset *rs = &sim->claims[types[t]];
+        for (guint i = 0; i < sim_rs_len(rs); i++) {
+            g_autofree char *c = claim_str(types[t], sim_rs_get(rs, i));
+            g_ptr_array_add(out, g_strdup_printf("ioreq-server claim %s", c));
+        }
+    }
+    for (guint i = 0; i < sim->grants->len; i++) {
+        const XptHostGrant *g = g_ptr_array_index(sim->grants, i);
+        g_autofree char *sbdf = sim_sbdf_str(g->host_sbdf);
+        g_ptr_array_add(out, g_strdup_printf("host device %s still granted to the domain",
+                                             sbdf));
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* ---- "xen-sim ..." commands ------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    int err;
+} errno_names[] = {
+    { "EPERM", EPERM }, { "ENOENT", ENOENT }, { "ESRCH", ESRCH }, { "EINTR", EINTR },
+    { "EIO", EIO }, { "ENXIO", ENXIO }, { "E2BIG", E2BIG }, { "EAGAIN", EAGAIN },
+    { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EFAULT", EFAULT }, { "EBUSY", EBUSY },
+    { "EEXIST", EEXIST }, { "EXDEV", EXDEV }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
+    { "ENOSPC", ENOSPC }, { "ERANGE", ERANGE }, { "ENOSYS", ENOSYS },
+    { "EOPNOTSUPP", EOPNOTSUPP }, { "ETIMEDOUT", ETIMEDOUT },
+};
+
+/* An errno from a decimal number or a name (case-insensitive); 0 if invalid. */
+static int parse_errno(const char *s)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(errno_names); i++) {
+        if (g_ascii_strcasecmp(s, errno_names[i].name) == 0) {
+            return errno_names[i].err;
+        }
+    }
+    guint64 v;
+    if (!g_ascii_string_to_unsigned(s, 10, 1, 4095, &v, NULL)) {
+        return 0;
+    }
+    return (int)v;
+}
+
+static char *cmd_fail(XptSim *sim, char **argv, guint argc, GError **errp)
+{
+    if (argc < 4 || argc > 5) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "usage: xen-sim fail OP ERRNO [COUNT]");
+        return NULL;
+    }
+    int err = parse_errno(argv[3]);
+    if (!err) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "xen-sim fail: bad errno '%s' (a number 1-4095 or a name like EPERM)",
+                    argv[3]);
+        return NULL;
+    }
+    guint64 count = 1;
+    if (argc == 5 && !g_ascii_string_to_unsigned(argv[4], 10, 0, G_MAXUINT, &count, NULL)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "xen-sim fail: bad count '%s' (0-%u)", argv[4], G_MAXUINT);
+        return NULL;
+    }
+    if (!xpt_sim_inject_fault(sim, argv[2], err, (unsigned)count, errp)) {
+        return NULL;
+    }
+    return g_strdup("");
+}
+
+static char *cmd_leaks(XptSim *sim)
+{
+    g_auto(GStrv) leaks = xpt_sim_leak_report(sim);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "leaks");
+    json_builder_begin_array(b);
+    for (guint i = 0; leaks[i]; i++) {
+        json_builder_add_string_value(b, leaks[i]);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+char *sim_extension(void *opaque, char **argv, GError **errp)
+{
+    XptSim *sim = opaque;
+    guint argc = argv ? g_strv_length(argv) : 0;
+    const char *sub = argc > 1 ? argv[1] : NULL;
+
+    if (!sub) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT])");
+        return NULL;
+    }
+    if (strcmp(sub, "state") == 0 || strcmp(sub, "leaks") == 0) {
+        if (argc != 2) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "xen-sim %s takes no arguments",
+                        sub);
+            return NULL;
+        }
+        return sub[0] == 's' ? xpt_sim_state_json(sim) : cmd_leaks(sim);
+    }
+    if (strcmp(sub, "fail") == 0) {
+        return cmd_fail(sim, argv, argc, errp);
+    }
+    if (sim->ext) {
+        return sim->ext(sim->ext_opaque, argv, errp);
+    }
+    g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                "xen-sim: unknown subcommand '%s' (state, leaks, fail OP ERRNO [COUNT])", sub);
+    return NULL;
+}
