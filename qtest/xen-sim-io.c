@@ -204,12 +204,19 @@ static void page_access(XptSim *sim, uint64_t addr, uint8_t *rbuf, const uint8_t
     }
 }
 
-/* Access @len bytes at @addr, page by page (addresses wrap at 2^64). */
+/* Access @len bytes at @addr, page by page; bytes beyond 2^64-1 do not wrap to 0 but
+ * hit the null handler. */
 static void mem_access(XptSim *sim, uint64_t addr, uint8_t *rbuf, const uint8_t *wbuf,
                        size_t len, bool bulk)
 {
     for (size_t done = 0; done < len;) {
         uint64_t a = addr + done;
+        if (a < addr) {
+            if (rbuf) {
+                memset(rbuf + done, 0xff, len - done);
+            }
+            return;
+        }
         unsigned n = (unsigned)MIN(len - done, XPT_PAGE_SIZE - (a & PAGE_MASK_LOW));
         page_access(sim, a, rbuf ? rbuf + done : NULL, wbuf ? wbuf + done : NULL, n, bulk);
         done += n;
