@@ -274,8 +274,8 @@ static int guest_ram_check(XptSim *sim, uint64_t gpa, size_t len)
         return sim_refuse(EFAULT, "guest memory 0x%" G_GINT64_MODIFIER "x+%zu: not RAM",
                           gpa, len);
     }
-    if (len && sim_p2m_overlaps(sim->p2m, gpa >> XPT_PAGE_SHIFT,
-                                ((gpa + len - 1) >> XPT_PAGE_SHIFT) - (gpa >> XPT_PAGE_SHIFT) + 1)) {
+    uint64_t first = gpa >> XPT_PAGE_SHIFT, last = (gpa + len - 1) >> XPT_PAGE_SHIFT;
+    if (len && sim_p2m_overlaps(sim->p2m, first, last - first + 1)) {
         return sim_refuse(EFAULT, "guest memory 0x%" G_GINT64_MODIFIER "x: MMIO", gpa);
     }
     return 0;

@@ -48,7 +48,10 @@
  *    guest_write, grant_device, revoke_device). ERRNO is a number or a name (EPERM...).
  *    COUNT defaults to 1; 0 cancels. A failed call changes no state.
  *  - every operation's exact rules (errno per case, where the sim is stricter than Xen)
- *    are documented at its implementation in qtest/xen-sim.c.
+ *    are documented at its implementation in qtest/xen-sim.c and qtest/xen-sim-irq.c.
+ *    The p2m is per page, as in Xen: "mmio" entries are maximal runs (contiguous adds
+ *    merge, removing part of a run splits it), and removal may use other pieces than
+ *    the adds did.
  *  - introspection (qtest extension lines, one JSON object per reply):
  *      xen-sim state        → OK {"mmio":[...],"ioports":[...],"pirqs":[...],"msi":[...],
  *                               "intx":[...],"link_routes":[r0,r1,r2,r3],"isa_irq":[16 levels],
