@@ -17,7 +17,48 @@ typedef struct XptChipsetDevice {
     XptPciDevice pci;
     XptEmuConfig cfg;
     XptHv *hv;
+    /* i440FX only: CONFADD at 0xCF8 (82441FX datasheet §3.2.1). */
+    XptDispatcher *disp;
+    XptIoRegion confadd_region;
+    uint32_t confadd;
 } XptChipsetDevice;
+
+#define CONFADD_PORT 0xCF8
+#define PIIX_RCR_PORT 0xCF9   /* PIIX3 reset control, byte-wide, inside CONFADD's dword */
+
+static XptRateLimit confadd_rl = XPT_RATELIMIT_INIT(5, 5000);
+
+/*
+ * CONFADD: only dword accesses at 0xCF8 reach the register; byte and word accesses at
+ * 0xCF8–0xCFB are ordinary I/O cycles that nothing here decodes (reads float to
+ * all-ones). Xen latches the same dword writes itself to decode 0xCFC–0xCFF
+ * (reference/xen-abi.md §ioreq), so this copy only answers the guest's read-back, the
+ * type-1 probe every OS does (Linux pci_check_type1 writes 0x80000000 and reads it back).
+ */
+static uint64_t confadd_read(void *opaque, uint64_t offset, unsigned size)
+{
+    XptChipsetDevice *c = opaque;
+    if (offset == 0 && size == 4) {
+        return c->confadd;
+    }
+    return size >= 8 ? UINT64_MAX : (1ull << (size * 8)) - 1;
+}
+
+static void confadd_write(void *opaque, uint64_t offset, uint64_t val, unsigned size)
+{
+    XptChipsetDevice *c = opaque;
+    if (offset == 0 && size == 4) {
+        c->confadd = (uint32_t)val;
+        return;
+    }
+    if (CONFADD_PORT + offset == PIIX_RCR_PORT && size == 1) {
+        xpt_log_ratelimited(&confadd_rl, XPT_LOG_UNIMP,
+                            "PIIX3 reset control 0xCF9 write 0x%02x ignored (guest reset "
+                            "through 0xCF9 is not implemented)", (unsigned)(val & 0xFF));
+    }
+}
+
+static const XptIoOps confadd_ops = { .read = confadd_read, .write = confadd_write };
 
 static uint32_t chip_read(XptPciDevice *pci, unsigned offset, unsigned len)
 {
@@ -31,6 +72,10 @@ static void chip_write(XptPciDevice *pci, unsigned offset, unsigned len, uint32_
 
 static void chip_unrealize(XptPciDevice *pci)
 {
+    XptChipsetDevice *c = (XptChipsetDevice *)pci;
+    if (c->disp) {
+        xpt_dispatcher_del_region(c->disp, &c->confadd_region);
+    }
     if (pci->plugged) {
         xpt_pci_bus_unplug(pci->bus, pci);
     }
@@ -47,9 +92,14 @@ static const XptPciDeviceClass i440fx_class = {
     .unrealize = chip_unrealize, .free = chip_free,
 };
 
-XptPciDevice *xpt_i440fx_new(void)
+XptPciDevice *xpt_i440fx_new(XptDispatcher *disp)
 {
     XptChipsetDevice *c = g_new0(XptChipsetDevice, 1);
+    c->disp = disp;
+    c->confadd_region = (XptIoRegion){
+        .name = "i440FX CONFADD", .type = XPT_RANGE_PORT, .base = CONFADD_PORT, .size = 4,
+        .ops = &confadd_ops, .opaque = c,
+    };
     c->pci.klass = &i440fx_class;
     c->pci.id = g_strdup("");
     xpt_emu_config_init(&c->cfg, 0x8086, 0x1237, 0x02, 0x060000, QEMU_SUBSYS_VENDOR,
@@ -80,6 +130,12 @@ static void piix3_write(XptPciDevice *pci, unsigned offset, unsigned len, uint32
                             err->message);
         }
     }
+}
+
+bool xpt_i440fx_realize(XptPciDevice *host, GError **errp)
+{
+    XptChipsetDevice *c = (XptChipsetDevice *)host;
+    return xpt_dispatcher_add_region(c->disp, &c->confadd_region, errp);
 }
 
 static const XptPciDeviceClass piix3_class = {

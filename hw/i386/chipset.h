@@ -10,12 +10,25 @@
 #include <glib.h>
 
 #include "hw/pci/pci.h"
+#include "xen/ioreq.h"
 
 #define XPT_I440FX_DEVFN XPT_PCI_DEVFN(0, 0)
 #define XPT_PIIX3_DEVFN XPT_PCI_DEVFN(1, 0)
 
-/** Create the i440FX host bridge (not plugged). */
-XptPciDevice *xpt_i440fx_new(void);
+/**
+ * xpt_i440fx_new: create the i440FX host bridge (not plugged). Its CONFADD register
+ * (dword at port 0xCF8) becomes a port region of @disp at xpt_i440fx_realize().
+ */
+XptPciDevice *xpt_i440fx_new(XptDispatcher *disp);
+
+/**
+ * xpt_i440fx_realize: claim ports 0xCF8–0xCFB from the hypervisor and serve CONFADD
+ * there. Xen 4.17 forwards every 0xCF8 access to the server that claims the port
+ * (hvm_access_cf8 latches and falls through), so without this claim a guest reads
+ * 0xFFFFFFFF back and its type-1 probe fails. Errors: the hypervisor's claim error
+ * (see xpt_dispatcher_add_region). Undone by unrealize.
+ */
+bool xpt_i440fx_realize(XptPciDevice *host, GError **errp);
 /** Create PIIX3; link route changes go to @hv. */
 XptPciDevice *xpt_piix3_new(XptHv *hv);
 

@@ -47,7 +47,7 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
     m->disp = xpt_dispatcher_new(hv, &m->bus);
     xpt_dispatcher_set_first_io_hook(m->disp, first_io, m);
 
-    XptPciDevice *chips[2] = { xpt_i440fx_new(), xpt_piix3_new(hv) };
+    XptPciDevice *chips[2] = { xpt_i440fx_new(m->disp), xpt_piix3_new(hv) };
     uint8_t devfns[2] = { XPT_I440FX_DEVFN, XPT_PIIX3_DEVFN };
     for (unsigned i = 0; i < 2; i++) {
         g_ptr_array_add(m->devices, chips[i]);
@@ -58,6 +58,10 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
             xpt_machine_free(m);
             return NULL;
         }
+    }
+    if (!xpt_i440fx_realize(chips[0], errp)) {
+        xpt_machine_free(m);
+        return NULL;
     }
     return m;
 }
