@@ -73,7 +73,10 @@ static XptIoRegion *mmio_lookup(XptDispatcher *d, uint64_t gfn)
     return g_hash_table_lookup(d->mmio_pages, &gfn);
 }
 
-/* Find a registered region overlapping r, or NULL. */
+/*
+ * Find a registered region that r may not coexist with, or NULL: one overlapping it, or
+ * (MMIO) one indexed on any page r touches, since mmio_pages maps each gfn to one region.
+ */
 static XptIoRegion *find_overlap(XptDispatcher *d, const XptIoRegion *r)
 {
     uint64_t last = r->base + r->size - 1;
@@ -87,7 +90,7 @@ static XptIoRegion *find_overlap(XptDispatcher *d, const XptIoRegion *r)
     }
     for (uint64_t gfn = r->base >> XPT_PAGE_SHIFT; gfn <= last >> XPT_PAGE_SHIFT; gfn++) {
         XptIoRegion *o = mmio_lookup(d, gfn);
-        if (o && o->base <= last && r->base <= o->base + o->size - 1) {
+        if (o) {
             return o;
         }
     }
@@ -123,9 +126,11 @@ bool xpt_dispatcher_add_region(XptDispatcher *d, XptIoRegion *r, GError **errp)
     }
     XptIoRegion *o = find_overlap(d, r);
     if (o) {
+        bool overlap = o->base <= r->base + r->size - 1 && r->base <= o->base + o->size - 1;
         g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
-                    "%s at 0x%" G_GINT64_MODIFIER "x overlaps %s at 0x%" G_GINT64_MODIFIER "x",
-                    r->name, r->base, o->name, o->base);
+                    "%s at 0x%" G_GINT64_MODIFIER "x %s %s at 0x%" G_GINT64_MODIFIER "x",
+                    r->name, r->base, overlap ? "overlaps" : "shares a 4 KiB page with",
+                    o->name, o->base);
         return false;
     }
     if (!xpt_hv_claim_range(d->hv, r->name, r->type, r->base, r->base + r->size - 1, errp)) {
@@ -196,6 +201,32 @@ static void do_write(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned siz
     r->ops->write(r->opaque, addr - r->base, val & ones64(size), size);
 }
 
+/*
+ * The reply to a dropped request: a read without data_is_ptr reads all-ones of the access
+ * size (~0 when the size itself is invalid); with data_is_ptr, data is the guest buffer's
+ * address and stays so, and guest memory is left untouched.
+ */
+static void drop_read(ioreq_t *req, bool size_ok)
+{
+    if (req->dir == IOREQ_READ && !req->data_is_ptr) {
+        req->data = size_ok ? ones64(req->size) : ~0ull;
+    }
+}
+
+/*
+ * True if the elements of a rep op starting at @base (element i at base + i*size, or
+ * base - i*size with @df) all lie below 2^64 and at or above 0: the bytes touched are
+ * [base - span, base + size - 1] with @df, [base, base + span + size - 1] without.
+ */
+static bool rep_range_ok(uint64_t base, uint64_t span, unsigned size, bool df)
+{
+    if (df && base < span) {
+        return false;
+    }
+    uint64_t low = df ? base - span : base;
+    return UINT64_MAX - low >= span + size - 1;
+}
+
 /* PIO and COPY: single, rep, and data_is_ptr forms. */
 static void dispatch_io(XptDispatcher *d, ioreq_t *req)
 {
@@ -206,19 +237,18 @@ static void dispatch_io(XptDispatcher *d, ioreq_t *req)
         xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
                             "dropped ioreq type %u: size %u, count %u", req->type, size,
                             req->count);
-        if (req->dir == IOREQ_READ && !req->data_is_ptr) {
-            req->data = ~0ull;
-        }
+        drop_read(req, size_ok);
         return;
     }
     uint64_t span = (uint64_t)(req->count - 1) * size;
     /* Addresses step for COPY only; a port stays the same for rep ins/outs. */
-    if (!pio && (req->df ? req->addr < span : req->addr + span + size - 1 < req->addr)) {
+    if (!pio && !rep_range_ok(req->addr, span, size, req->df)) {
         xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
                             "dropped ioreq: address range wraps");
+        drop_read(req, true);
         return;
     }
-    if (req->data_is_ptr && (req->df ? req->data < span : req->data + span + size - 1 < req->data)) {
+    if (req->data_is_ptr && !rep_range_ok(req->data, span, size, req->df)) {
         xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
                             "dropped ioreq: data pointer range wraps");
         return;
@@ -257,20 +287,30 @@ static void dispatch_io(XptDispatcher *d, ioreq_t *req)
     }
 }
 
+/*
+ * PCI_CONFIG: addr bits 63:32 = SBDF (segment 63:48, bus 47:40, devfn 39:32), bits 31:0 =
+ * register (reference/xen-abi.md §ioreq_t). Xen decodes a "rep insl/outsl" on 0xCFC into
+ * PCI_CONFIG too, with count > 1 and possibly data_is_ptr; QEMU aborts on that, we drop it.
+ */
 static void dispatch_pci_config(XptDispatcher *d, ioreq_t *req)
 {
     uint32_t sbdf = req->addr >> 32;
     uint32_t reg = (uint32_t)req->addr;
     unsigned size = req->size;
-    /* Segment 0, bus 0 only: the only bus we present (SPEC §4). */
-    bool ours = (sbdf >> 8) == 0 && req->count == 1 && !req->data_is_ptr;
     uint8_t devfn = sbdf & 0xff;
+    bool size_ok = size == 1 || size == 2 || size == 4;
 
+    if (!size_ok || req->count != 1 || req->data_is_ptr) {
+        xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
+                            "dropped PCI config ioreq: size %u, count %u%s", size, req->count,
+                            req->data_is_ptr ? ", data_is_ptr" : "");
+        drop_read(req, size_ok);
+        return;
+    }
+    /* Segment 0, bus 0 only: the only bus we present (SPEC §4), the only SBDFs we claim. */
+    bool ours = (sbdf >> 8) == 0;
     if (req->dir == IOREQ_READ) {
-        req->data = ours ? xpt_pci_bus_config_read(d->bus, devfn, reg, size) : ~0u;
-        if (size < 4 && size > 0) {
-            req->data &= xpt_ones(size);
-        }
+        req->data = ours ? xpt_pci_bus_config_read(d->bus, devfn, reg, size) : xpt_ones(size);
     } else if (ours) {
         xpt_pci_bus_config_write(d->bus, devfn, reg, size, (uint32_t)req->data);
     }
@@ -304,9 +344,7 @@ void xpt_dispatch(XptDispatcher *d, ioreq_t *req)
     default:
         xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR, "unknown ioreq type %u",
                             req->type);
-        if (req->dir == IOREQ_READ) {
-            req->data = ~0ull;
-        }
+        drop_read(req, false);
         break;
     }
 }

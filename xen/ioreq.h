@@ -8,11 +8,17 @@
  *   IOREQ_TYPE_PCI_CONFIG → bus 0 (SBDF in addr bits 63:32, register in bits 31:0)
  *   IOREQ_TYPE_INVALIDATE → acknowledged (no guest-memory map cache to drop)
  *   IOREQ_TYPE_TIMEOFFSET → ignored
- * Rep ops (`count` > 1) step addresses by size (down when `df`); with `data_is_ptr` the
- * data is in guest memory at `data ± i*size`, moved through the hypervisor's guest-memory
- * operations. Bounds: size ∈ {1,2,4,8} (PIO: 1,2,4), count ≤ XPT_IOREQ_MAX_COUNT, no
- * address wrap; a request out of bounds is dropped (reads return all-ones) with a
- * rate-limited guest_errors message. No allocation on the access path.
+ * Rep ops (`count` > 1) step COPY addresses by size (down when `df`; a PIO port does not
+ * step); with `data_is_ptr` the data is in guest memory at `data ± i*size`, moved through
+ * the hypervisor's guest-memory operations (a failure stops the op at that element).
+ * Bounds: size ∈ {1,2,4,8} (PIO: 1,2,4), count 1..XPT_IOREQ_MAX_COUNT, neither the COPY
+ * address range nor the data_is_ptr buffer may wrap at 2^64 in either direction; PCI_CONFIG
+ * takes size 1,2,4, count 1 and no data_is_ptr. A request out of bounds, or an access not
+ * wholly inside one region, is dropped with a rate-limited guest_errors message: a read
+ * without data_is_ptr gets all-ones of the access size in `data` (~0 if the size itself
+ * is invalid); with data_is_ptr, guest memory and `data` are left alone.
+ * No allocation on the access path (except building the GError of a failed guest-memory
+ * access, and log lines when their -d category is on).
  */
 #ifndef XPT_XEN_IOREQ_H
 #define XPT_XEN_IOREQ_H
@@ -62,8 +68,11 @@ void xpt_dispatcher_free(XptDispatcher *d);
 /**
  * xpt_dispatcher_add_region: claim [base, base+size-1] from the hypervisor for this
  * ioreq server and index it. Fails with XPT_ERROR_BUSY if it overlaps a registered
- * region, XPT_ERROR_INVALID for an empty/wrapping/out-of-range region (ports ≤ 0xFFFF),
- * or the hypervisor's errno; on failure nothing is claimed.
+ * region or, for MMIO, shares a 4 KiB page with one (the MMIO index maps each page to one
+ * region); XPT_ERROR_INVALID for an empty/wrapping/out-of-range region (ports ≤ 0xFFFF,
+ * MMIO ≤ 64 MiB) or a type other than PORT/MEMORY; or the hypervisor's errno
+ * (XPT_ERRNO_ERROR). On failure nothing is claimed or indexed. Adding a registered region
+ * again does nothing and succeeds.
  */
 bool xpt_dispatcher_add_region(XptDispatcher *d, XptIoRegion *r, GError **errp);
 
@@ -72,7 +81,8 @@ void xpt_dispatcher_del_region(XptDispatcher *d, XptIoRegion *r);
 
 /**
  * xpt_dispatch: handle one request in place: for IOREQ_READ without data_is_ptr the
- * result is stored in req->data. Never fails; invalid requests are dropped.
+ * result is stored in req->data; no other field of *req is changed (state is the
+ * caller's). Never fails; invalid requests are dropped (see above).
  */
 void xpt_dispatch(XptDispatcher *d, ioreq_t *req);
 
