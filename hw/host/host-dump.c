@@ -37,6 +37,19 @@ bool xpt_host_dump_parse_size(const char *s, uint64_t *size)
     return true;
 }
 
+char *xpt_host_dump_format_size(uint64_t size)
+{
+    static const char suffix[] = "KMGT";
+    unsigned i = 0;
+
+    while (size && size % 1024 == 0 && i < sizeof(suffix) - 1) {
+        size /= 1024;
+        i++;
+    }
+    return i ? g_strdup_printf("%" G_GUINT64_FORMAT "%c", size, suffix[i - 1])
+             : g_strdup_printf("%" G_GUINT64_FORMAT, size);
+}
+
 /* "[S]SSSS:" prefix of 4 or 5 hex digits, as libpci's dump reader accepts. */
 static const char *parse_domain(const char *p, unsigned *domain)
 {

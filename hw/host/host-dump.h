@@ -3,11 +3,12 @@
  *
  * libpci's dump method reads only the hex rows, which cannot tell a BAR's size. The
  * `-vv` text of each device carries them: "Region N: ... [size=128K]" and
- * "Expansion ROM at ... [size=4M]". This parser reads those two kinds of line, and
- * only inside the block of the selected device (a block starts with a column-0 line
- * "BB:DD.F ..." or "SSSS:BB:DD.F ..."), and only at the block's top indentation level
- * (so the VF BARs of an SR-IOV capability, printed deeper, are not taken for the
- * device's own).
+ * "Expansion ROM at ... [size=4M]". These exact sizes always win; only a region with
+ * no such text falls back to the upper bound of hw/host/dump-layout.h. This parser
+ * reads those two kinds of line, and only inside the block of the selected device (a
+ * block starts with a column-0 line "BB:DD.F ..." or "SSSS:BB:DD.F ..."), and only at
+ * the block's top indentation level (so the VF BARs of an SR-IOV capability, printed
+ * deeper, are not taken for the device's own).
  */
 #ifndef XPT_HW_HOST_HOST_DUMP_H
 #define XPT_HW_HOST_HOST_DUMP_H
@@ -28,6 +29,13 @@ typedef struct XptDumpSizes {
  * anything else (no digits, unknown suffix, missing ']', overflow, zero).
  */
 bool xpt_host_dump_parse_size(const char *s, uint64_t *size);
+
+/**
+ * xpt_host_dump_format_size: @size bytes as lspci prints it inside "[size=…]": the
+ * largest of the suffixes K, M, G, T (powers of 1024) that divides it exactly, e.g.
+ * "16M", "512K", "256". The inverse of xpt_host_dump_parse_size. Newly allocated.
+ */
+char *xpt_host_dump_format_size(uint64_t size);
 
 /**
  * xpt_host_dump_sizes: fill *sizes with the region sizes that @file gives for device

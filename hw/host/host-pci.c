@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/host/dump-layout.h"
 #include "hw/host/host-dump.h"
 #include "hw/host/host-libpci.h"
 #include "util/error.h"
@@ -314,14 +315,46 @@ static void regions_from_sysfs(XptHostPci *h, int known)
 }
 
 /*
+ * Upper bound of region @index (BAR 0-5 or XPT_DUMP_LAYOUT_ROM, named @name, at @base)
+ * from the dump's layout, loaded into *layout on first use.
+ */
+static bool dump_bound(XptHostPci *h, const char *file, XptDumpLayout **layout,
+                       unsigned index, const char *name, uint64_t base, uint64_t *size,
+                       GError **errp)
+{
+    g_autoptr(GError) why = NULL;
+
+    if (!*layout) {
+        *layout = xpt_dump_layout_load(file, errp);
+        if (!*layout) {
+            g_prefix_error(errp, "%s: ", h->sbdf);
+            return false;
+        }
+    }
+    if (!xpt_dump_layout_bound(*layout, h->segment, h->bus, h->devfn, index, size, &why)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: %s (0x%" G_GINT64_MODIFIER "x) has no [size=] in dump %s and "
+                    "the dump's layout gives no upper bound for it (%s); capture the "
+                    "dump with `lspci -vv -xxxx` as root so every Region line carries "
+                    "its size", h->sbdf, name, base, file, why->message);
+        return false;
+    }
+    return true;
+}
+
+/*
  * Regions of a dump: flags from the BAR values in the hex rows, bases from libpci,
- * sizes from the -vv text. An implemented BAR (non-zero value) without a size is an
- * error: sizes are never guessed. A ROM without a size is left out (no ROM).
+ * sizes from the -vv text. An assigned region without a size (a BAR with a non-zero
+ * base, or the ROM if its base is not 0) gets the upper bound that the dump's layout
+ * gives (hw/host/dump-layout.h), reported in one warning. An unassigned BAR without a
+ * size, or a region the layout does not bound, is an error.
  */
 static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
 {
     struct pci_dev *d = h->dev;
     XptDumpSizes sizes;
+    g_autoptr(XptDumpLayout) layout = NULL;
+    g_autoptr(GString) bounded = g_string_new(NULL);
 
     if (!xpt_host_dump_sizes(file, h->sbdf, h->segment, h->bus, h->devfn >> 3,
                              h->devfn & 7, &sizes, errp)) {
@@ -351,28 +384,55 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
             r->flags |= XPT_HOST_REGION_PREFETCH;
         }
 
-        if (!sizes.bar[i]) {
-            if (value) {
+        uint64_t base = d->base_addr[i] & ((r->flags & XPT_HOST_REGION_IO)
+                                           ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
+        uint64_t size = sizes.bar[i];
+        if (!size && value) {
+            if (!base) {
                 g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                             "%s: BAR%u (0x%" G_GINT64_MODIFIER "x) has no [size=] in "
-                            "dump %s; capture the dump with `lspci -vv -xxxx` as root "
-                            "so every Region line carries its size", h->sbdf, i, value,
-                            file);
+                            "dump %s and is unassigned; capture the dump with `lspci -vv "
+                            "-xxxx` as root so every Region line carries its size",
+                            h->sbdf, i, value, file);
                 return false;
             }
+            g_autofree char *name = g_strdup_printf("BAR%u", i);
+            if (!dump_bound(h, file, &layout, i, name, base, &size, errp)) {
+                return false;
+            }
+            g_autofree char *text = xpt_host_dump_format_size(size);
+            g_string_append_printf(bounded, "%s%s %s", bounded->len ? ", " : "", name,
+                                   text);
+        }
+        if (!size) {
             r->flags = 0;
         } else {
-            r->size = sizes.bar[i];
-            r->base = d->base_addr[i] & ((r->flags & XPT_HOST_REGION_IO)
-                                         ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
+            r->size = size;
+            r->base = base;
         }
         if (is64) {
             i++; /* the upper half: size 0 */
         }
     }
-    if (sizes.rom) {
-        h->rom.base = d->rom_base_addr & PCI_ROM_ADDRESS_MASK;
-        h->rom.size = sizes.rom;
+
+    uint64_t rom_base = d->rom_base_addr & PCI_ROM_ADDRESS_MASK;
+    uint64_t rom_size = sizes.rom;
+    if (!rom_size && rom_base) {
+        if (!dump_bound(h, file, &layout, XPT_DUMP_LAYOUT_ROM, "ROM", rom_base, &rom_size,
+                        errp)) {
+            return false;
+        }
+        g_autofree char *text = xpt_host_dump_format_size(rom_size);
+        g_string_append_printf(bounded, "%sROM %s", bounded->len ? ", " : "", text);
+    }
+    if (rom_size) {
+        h->rom.base = rom_base;
+        h->rom.size = rom_size;
+    }
+    if (bounded->len) {
+        xpt_warn_report("%s: host-dump %s has no region sizes; using upper bounds from "
+                        "the dump's layout: %s (capture with lspci -vv -xxxx for exact "
+                        "sizes)", h->sbdf, file, bounded->str);
     }
     return true;
 }

@@ -6,7 +6,10 @@
  *     host-sysfs=DIR (DIR/bus/pci/devices/SSSS:BB:DD.F/{config,resource,irq,...}).
  *   - dump:  libpci's "dump" method on `lspci -vv -xxx[x]` text (host-dump=FILE); the
  *     region and ROM sizes come from the "[size=…]" text of the -vv lines because the
- *     hex rows cannot tell them.
+ *     hex rows cannot tell them (hw/host/host-dump.h). A hex-only dump (`lspci -xxx`)
+ *     has no such text: an assigned region without a size then gets an upper bound
+ *     from the dump's layout (the other BARs and the bridge windows of the same dump,
+ *     hw/host/dump-layout.h), reported in one warning; it is never an exact size.
  * BAR bases, sizes and flags, ROM, IRQ and the capability lists come from libpci's
  * pci_fill_info(), never from hand-parsed sysfs files.
  *
@@ -79,7 +82,9 @@ typedef struct XptHostPci XptHostPci;
 /**
  * xpt_host_pci_open: open the host device.
  * Errors (XPT_ERROR, one line naming the SBDF and what to do):
- *   XPT_ERROR_INVALID      malformed hostaddr;
+ *   XPT_ERROR_INVALID      malformed hostaddr; a dump region without "[size=…]" that
+ *                          is unassigned (base 0) or that the dump's layout does not
+ *                          bound (hw/host/dump-layout.h);
  *   XPT_ERROR_NOT_FOUND    no such device in the sysfs tree / dump, or unreadable file;
  *   XPT_ERROR_IO           config space could not be read (fewer than 64 bytes);
  *   XPT_ERROR_UNSUPPORTED  header type ≠ 0 (bridges, CardBus): "cannot pass through a
