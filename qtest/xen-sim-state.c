@@ -329,6 +329,21 @@ static char *cmd_fail(XptSim *sim, char **argv, guint argc, GError **errp)
     return g_strdup("");
 }
 
+bool xpt_sim_fail_spec(XptSim *sim, const char *spec, GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(spec, ":", 4);
+    guint n = g_strv_length(parts);
+    if (n < 2 || n > 3) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "sim-fail=%s: expected OP:ERRNO[:COUNT], e.g. map_pirq:EPERM", spec);
+        return false;
+    }
+    char *argv[6] = { (char *)"xen-sim", (char *)"fail", parts[0], parts[1],
+                      n == 3 ? parts[2] : NULL, NULL };
+    g_autofree char *ok = cmd_fail(sim, argv, n + 2, errp);
+    return ok != NULL;
+}
+
 static char *cmd_leaks(XptSim *sim)
 {
     g_auto(GStrv) leaks = xpt_sim_leak_report(sim);

@@ -118,6 +118,14 @@ void xpt_sim_set_extension(XptSim *sim,
 bool xpt_sim_inject_fault(XptSim *sim, const char *op, int err, unsigned count, GError **errp);
 
 /**
+ * xpt_sim_fail_spec: xpt_sim_inject_fault from the command-line form "OP:ERRNO[:COUNT]"
+ * (-accel qtest,sim-fail=...), so that faults can hit the calls made while cold-plugged
+ * devices attach, before any qtest command. ERRNO is a number or a name. Errors:
+ * XPT_ERROR_INVALID naming the bad part.
+ */
+bool xpt_sim_fail_spec(XptSim *sim, const char *spec, GError **errp);
+
+/**
  * State as a JSON object string (the "xen-sim state" reply), newly allocated. Besides the
  * members listed above: "cf8" (the 0xCF8 latch) and "ram_bytes". Numbers are JSON
  * integers (a value ≥ 2^63, possible only for a claim end, appears as its int64 wrap);

@@ -54,3 +54,45 @@ void xpt_test_rmtree(const char *path)
         nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     }
 }
+
+void xpt_test_finish(XptQts *qts)
+{
+    g_autofree char *err = xpt_qts_stderr(qts);
+    int status = xpt_qts_quit(qts);
+    if (status != 0) {
+        g_printerr("xen-pt-dm stderr:\n%s\n", err);
+    }
+    g_assert_cmpint(status, ==, 0);
+}
+
+JsonArray *xpt_state_array(JsonNode *state, const char *member)
+{
+    return json_object_get_array_member(json_node_get_object(state), member);
+}
+
+JsonObject *xpt_state_msi_binding(JsonNode *state, gint64 pirq)
+{
+    JsonArray *a = xpt_state_array(state, "msi");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        if (json_object_get_int_member(o, "pirq") == pirq) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+GArray *xpt_test_host_writes_at(XptQts *qts, const char *key, unsigned offset)
+{
+    g_autoptr(JsonNode) w = xpt_sim_command(qts, "host-writes %s", key);
+    JsonArray *a = json_node_get_array(w);
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        if (json_object_get_int_member(o, "offset") == offset) {
+            uint32_t v = (uint32_t)json_object_get_int_member(o, "value");
+            g_array_append_val(out, v);
+        }
+    }
+    return out;
+}

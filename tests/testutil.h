@@ -4,6 +4,10 @@
 #ifndef XPT_TESTS_TESTUTIL_H
 #define XPT_TESTS_TESTUTIL_H
 
+#include <json-glib/json-glib.h>
+
+#include "qtest/client.h"
+
 /**
  * xpt_test_fixture: absolute path of @relpath under the shared fixtures directory
  * ($XPT_FIXTURES if set, else ../shared/fixtures next to the repository root, the
@@ -25,5 +29,24 @@ char *xpt_test_make_sysfs_tree(const char *fixture_devices_dir);
  * (a link is removed, never its target). Missing paths are ignored.
  */
 void xpt_test_rmtree(const char *path);
+
+/**
+ * xpt_test_finish: quit the binary and assert exit status 0 — which includes the
+ * simulated hypervisor's leak check at exit — printing its stderr when it is not.
+ */
+void xpt_test_finish(XptQts *qts);
+
+/** The array member @member of a "xen-sim state" reply ("mmio", "pirqs", "msi", ...). */
+JsonArray *xpt_state_array(JsonNode *state, const char *member);
+
+/**
+ * xpt_test_host_writes_at: the values of the host config writes recorded for device
+ * @key (devfn "SS.F", SBDF or id; see "xen-sim host-writes") at config offset @offset,
+ * oldest first (GArray of uint32_t; free with g_array_unref).
+ */
+GArray *xpt_test_host_writes_at(XptQts *qts, const char *key, unsigned offset);
+
+/** The "msi" binding of @pirq in a "xen-sim state" reply, or NULL. */
+JsonObject *xpt_state_msi_binding(JsonNode *state, gint64 pirq);
 
 #endif

@@ -63,8 +63,12 @@ typedef struct XptHvOps {
     int (*set_isa_irq_level)(void *opaque, uint8_t isa_irq, unsigned level);
 
     /* pirqs (xc_physdev_map_pirq, xc_physdev_map_pirq_msi, xc_physdev_unmap_pirq).
-     * map_pirq_msi: *pirq in: -1 for auto; out: the pirq. host_devfn/bus of the device,
-     * entry_nr (MSI-X entry, 0 for MSI), table_base (host MSI-X table address, 0 for MSI). */
+     * map_pirq: host_irq is the host GSI; *pirq in: the pirq wanted, or -1 for
+     * pirq = host_irq (what libxenctrl asks for); out: the pirq mapped.
+     * map_pirq_msi: *pirq in: -1 for auto (Xen picks a free one), or the pirq a PV-on-HVM
+     * guest requested; out: the pirq. host_seg/bus/devfn name the host device (segment 0
+     * only in libxenctrl), entry_nr the MSI-X entry (0 for MSI), table_base the host
+     * physical address of the BAR holding the MSI-X table (0 for MSI). */
     int (*map_pirq)(void *opaque, int host_irq, int *pirq);
     int (*map_pirq_msi)(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bus,
                         uint8_t host_devfn, int entry_nr, uint64_t table_base);

@@ -203,12 +203,18 @@ void xpt_pt_bars_update(XptPtDevice *d)
                 xpt_warn_ratelimited(&d->map_rl, "%s", err->message);
             }
             b->mapped = false;
+            if (i < 6) {
+                xpt_pt_msix_bar_mapped(d, i, false, 0);
+            }
         }
         if (want && !b->mapped) {
             g_autoptr(GError) err = NULL;
             if (map_bar(d, i, addr, true, &err)) {
                 b->mapped = true;
                 b->mapped_addr = addr;
+                if (i < 6) {
+                    xpt_pt_msix_bar_mapped(d, i, true, addr);
+                }
             } else {
                 xpt_warn_ratelimited(&d->map_rl, "%s: %s %u at 0x%" G_GINT64_MODIFIER
                                      "x not mapped: %s", d->who,
@@ -229,6 +235,9 @@ void xpt_pt_bars_release(XptPtDevice *d)
                 xpt_warn_report("%s", err->message);
             }
             b->mapped = false;
+            if (i < 6) {
+                xpt_pt_msix_bar_mapped(d, i, false, 0);
+            }
         }
     }
 }

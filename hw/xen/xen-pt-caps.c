@@ -21,9 +21,6 @@
 
 #define PCI_MSI_FLAGS_64BIT 0x0080
 #define PCI_MSI_FLAGS_MASKBIT 0x0100
-#define PCI_MSI_FLAGS_ENABLE 0x0001
-#define PCI_MSIX_FLAGS_ENABLE 0x8000
-#define PCI_MSIX_FLAGS_MASKALL 0x4000
 #define PCI_EXP_DEVCAP_FLR 0x10000000
 #define PCI_EXP_TYPE_RC_END 0x9
 
@@ -144,21 +141,33 @@ static XptRegInitResult init_msi_pvm32(XptRegFile *rf, XptReg *reg, uint32_t h, 
     return msi_layout(rf, reg, false, true);
 }
 
-/* MSI Enable reaches the host only once a pirq is bound (issue: interrupts); until then
- * it is never forwarded, so the guest reads Enable clear. */
+/* MSI Enable reaches the host only once the pirq is bound (hw/xen/xen-pt-msi.c). */
 static void write_msi_ctrl(XptRegFile *rf, XptReg *reg, uint32_t old, uint32_t guest,
                            uint32_t valid, uint32_t *host_val, uint32_t *host_mask)
 {
-    *host_mask &= ~PCI_MSI_FLAGS_ENABLE;
+    xpt_pt_msi_ctrl_write(rf->owner, (uint16_t)guest, (uint16_t)valid, host_val, host_mask);
+}
+
+/* Address or data changed: rebind while enabled. */
+static void write_msi_msg(XptRegFile *rf, XptReg *reg, uint32_t old, uint32_t guest,
+                          uint32_t valid, uint32_t *host_val, uint32_t *host_mask)
+{
+    if (old != reg->val) {
+        xpt_pt_msi_update(rf->owner);
+    }
 }
 
 static const XptRegInfo msi_regs[] = {
     { .offset = 0x02, .size = 2, .res_mask = 0xFE00, .ro_mask = 0x018E, .emu_mask = 0x017E,
       .write = write_msi_ctrl },
-    { .offset = 0x04, .size = 4, .ro_mask = 0x0003, .emu_mask = 0xFFFFFFFF },
-    { .offset = 0x08, .size = 4, .emu_mask = 0xFFFFFFFF, .init = init_msi_64 },
-    { .offset = 0x08, .size = 2, .emu_mask = 0xFFFF, .init = init_msi_32 },
-    { .offset = 0x0C, .size = 2, .emu_mask = 0xFFFF, .init = init_msi_64 },
+    { .offset = 0x04, .size = 4, .ro_mask = 0x0003, .emu_mask = 0xFFFFFFFF,
+      .write = write_msi_msg },
+    { .offset = 0x08, .size = 4, .emu_mask = 0xFFFFFFFF, .init = init_msi_64,
+      .write = write_msi_msg },
+    { .offset = 0x08, .size = 2, .emu_mask = 0xFFFF, .init = init_msi_32,
+      .write = write_msi_msg },
+    { .offset = 0x0C, .size = 2, .emu_mask = 0xFFFF, .init = init_msi_64,
+      .write = write_msi_msg },
     /* Per-vector mask: reads 0, the guest cannot change it (XSA-129). */
     { .offset = 0x0C, .size = 4, .ro_mask = 0xFFFFFFFF, .emu_mask = 0xFFFFFFFF,
       .init = init_msi_pvm32 },
@@ -173,8 +182,8 @@ static const XptRegInfo msi_regs[] = {
 static void write_msix_ctrl(XptRegFile *rf, XptReg *reg, uint32_t old, uint32_t guest,
                             uint32_t valid, uint32_t *host_val, uint32_t *host_mask)
 {
-    /* Enable and function mask are forwarded only after binding (interrupts issue). */
-    *host_mask &= ~(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+    /* Enable and function mask are forwarded after binding (hw/xen/xen-pt-msix.c). */
+    xpt_pt_msix_ctrl_write(rf->owner, (uint16_t)guest, (uint16_t)valid, host_val, host_mask);
 }
 
 static const XptRegInfo msix_regs[] = {

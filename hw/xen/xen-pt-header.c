@@ -16,7 +16,8 @@ static XptRegInitResult init_host(XptRegFile *rf, XptReg *reg, uint32_t host, GE
 }
 
 /* Command: keep host decode on for the BAR types the device has (XSA-126); INTx
- * disable: guest 1 → host 1, guest 0 → host keeps its value (no INTx binding yet). */
+ * disable: guest 1 → host 1; guest 0 → host 0 only while an INTx pirq is bound, else the
+ * host keeps its value (reference/config-space.md "Type-0 header"). */
 static void write_command(XptRegFile *rf, XptReg *reg, uint32_t old, uint32_t guest,
                           uint32_t valid, uint32_t *host_val, uint32_t *host_mask)
 {
@@ -33,8 +34,13 @@ static void write_command(XptRegFile *rf, XptReg *reg, uint32_t old, uint32_t gu
     }
     *host_val |= decode;
     *host_mask |= decode & valid;
-    if ((valid & XPT_PCI_COMMAND_INTX_DISABLE) && (guest & XPT_PCI_COMMAND_INTX_DISABLE)) {
-        *host_val |= XPT_PCI_COMMAND_INTX_DISABLE;
+    if (valid & XPT_PCI_COMMAND_INTX_DISABLE) {
+        /* The bit is emulated, so *host_val holds the host's value unless set here. */
+        if (guest & XPT_PCI_COMMAND_INTX_DISABLE) {
+            *host_val |= XPT_PCI_COMMAND_INTX_DISABLE;
+        } else if (d->intx_bound) {
+            *host_val &= ~XPT_PCI_COMMAND_INTX_DISABLE;
+        }
         *host_mask |= XPT_PCI_COMMAND_INTX_DISABLE;
     }
     d->guest_cmd = reg->val;
@@ -64,9 +70,8 @@ static XptRegInitResult init_cap_ptr(XptRegFile *rf, XptReg *reg, uint32_t host,
 
 static XptRegInitResult init_int_pin(XptRegFile *rf, XptReg *reg, uint32_t host, GError **errp)
 {
-    XptPtDevice *d = dev_of(rf);
-    /* The guest sees the host pin only when there is a host IRQ to route (SPEC §6). */
-    reg->val = (xpt_host_pci_irq(d->host) > 0 && host >= 1 && host <= 4) ? host : 0;
+    /* The host pin while INTx is bound, else 0 (SPEC §6; xen-pt-intx.c decided). */
+    reg->val = dev_of(rf)->intx_pin;
     return XPT_REG_OK;
 }
 

@@ -47,6 +47,10 @@ static void pt_config_write(XptPciDevice *pci, unsigned offset, unsigned len, ui
 static void pt_unrealize(XptPciDevice *pci)
 {
     XptPtDevice *d = (XptPtDevice *)pci;
+    /* reference/xen-abi.md §Call sequences "Detach": MSI/MSI-X pirqs, INTx, mappings. */
+    xpt_pt_msix_release(d);
+    xpt_pt_msi_release(d);
+    xpt_pt_intx_release(d);
     xpt_pt_bars_release(d);
     if (pci->plugged) {
         xpt_pci_bus_unplug(pci->bus, pci);
@@ -71,6 +75,7 @@ void xpt_pt_props_clear(XptPtProps *props)
 static void pt_free(XptPciDevice *pci)
 {
     XptPtDevice *d = (XptPtDevice *)pci;
+    xpt_pt_msix_free(d);
     xpt_regfile_destroy(&d->regs);
     xpt_host_pci_free(d->host);
     xpt_pt_props_clear(&d->props);
@@ -202,6 +207,9 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     d->props = *props;
     memset(props, 0, sizeof(*props));
     d->map_rl = (XptRateLimit)XPT_RATELIMIT_INIT(5, 5000);
+    d->pci.devfn = devfn;
+    d->intx_pirq = -1;
+    d->msi.vec = (XptMsiVector)XPT_MSI_VECTOR_INIT;
 
     d->host = xpt_pt_open_host(&d->props, m->opts.host_shadow, errp);
     if (!d->host) {
@@ -212,15 +220,17 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     if (!load_rom(d, errp) || !xpt_pt_bars_init(d, errp)) {
         goto fail;
     }
-    if (!xpt_regfile_init(&d->regs, xpt_pt_cap_groups, d, d->who, &host_ops,
-                          d->props.permissive, errp)) {
-        goto fail;
-    }
     build_grant(d);
     if (!xpt_hv_grant_device(m->hv, d->who, &d->grant, errp)) {
         goto fail;
     }
     d->granted = true;
+    xpt_pt_intx_init(d);              /* before the tables: the guest pin depends on it */
+    if (!xpt_regfile_init(&d->regs, xpt_pt_cap_groups, d, d->who, &host_ops,
+                          d->props.permissive, errp) ||
+        !xpt_pt_msi_init(d, errp) || !xpt_pt_msix_init(d, errp)) {
+        goto fail;
+    }
     if (!xpt_pci_bus_plug(&m->bus, &d->pci, devfn, errp)) {
         goto fail;
     }

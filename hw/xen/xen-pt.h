@@ -26,6 +26,8 @@
 #include "hw/pci/bar.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/regs.h"
+#include "hw/xen/xen-pt-msi.h"
+#include "hw/xen/xen-pt-msix.h"
 #include "xen/ioreq.h"
 
 #define XPT_PT_DRIVER "xen-pci-passthrough"
@@ -69,6 +71,12 @@ typedef struct XptPtDevice {
     uint8_t *rom_data;           /* ROM image served to the guest, rom_len bytes */
     size_t rom_len;
     XptRateLimit map_rl;         /* mapping failure messages */
+    /* INTx (hw/xen/xen-pt-intx.c): guest pin 1–4 or 0; pirq of the host GSI, -1 none. */
+    uint8_t intx_pin;
+    int intx_pirq;
+    bool intx_bound;
+    XptPtMsi msi;                /* hw/xen/xen-pt-msi.c */
+    XptPtMsix *msix;             /* hw/xen/xen-pt-msix.c; NULL without MSI-X */
 } XptPtDevice;
 
 /**
@@ -99,5 +107,18 @@ void xpt_pt_bars_update(XptPtDevice *d);
 bool xpt_pt_bars_init(XptPtDevice *d, GError **errp);
 /** Unmap everything (detach/shutdown); idempotent. */
 void xpt_pt_bars_release(XptPtDevice *d);
+
+/**
+ * xpt_pt_intx_init: at realize (after the grant): if the host has an IRQ and an interrupt
+ * pin, map a pirq for the host GSI (xc_physdev_map_pirq) and bind it to (bus 0, guest
+ * slot, pin-1) (xc_domain_bind_pt_pci_irq; the pirq must be < 256, a libxenctrl limit).
+ * Sets d->intx_pin to the host pin on success. When the host IRQ is 0 or a call fails,
+ * the guest sees pin 0 and the host INTx-disable bit is set (one warning naming the
+ * device and the call). Never fails the attach.
+ */
+void xpt_pt_intx_init(XptPtDevice *d);
+
+/** xpt_pt_intx_release: unbind, then unmap the INTx pirq (detach). Idempotent. */
+void xpt_pt_intx_release(XptPtDevice *d);
 
 #endif

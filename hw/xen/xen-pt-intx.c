@@ -1,0 +1,89 @@
+/*
+ * INTx of xen-pci-passthrough (SPEC §6; reference/xen-abi.md §Interrupts and §Call
+ * sequences "Attach"/"Detach"; QEMU hw/xen/xen_pt.c xen_pt_realize). The guest pin is the
+ * host pin; Xen routes the guest's (slot, pin) to GSI ((dev*4 + dev/8 + intx) & 31) + 16
+ * itself once the host IRQ's pirq is bound to (bus 0, slot, pin-1).
+ */
+#include "hw/xen/xen-pt.h"
+
+#include "util/error.h"
+#include "util/log.h"
+
+#define PCI_INTERRUPT_PIN 0x3D
+#define PCI_COMMAND 0x04
+#define XPT_INTX_MAX_PIRQ 0xFF   /* xc_domain_bind_pt_pci_irq takes the pirq as uint8_t */
+
+/* Host INTx disable on: the host line must not assert with nobody to deliver it. */
+static void host_intx_off(XptPtDevice *d)
+{
+    uint32_t cmd;
+    if (xpt_host_pci_read(d->host, PCI_COMMAND, 2, &cmd, NULL) &&
+        !(cmd & XPT_PCI_COMMAND_INTX_DISABLE)) {
+        xpt_host_pci_write(d->host, PCI_COMMAND, 2, cmd | XPT_PCI_COMMAND_INTX_DISABLE, NULL);
+    }
+}
+
+void xpt_pt_intx_init(XptPtDevice *d)
+{
+    XptHv *hv = d->machine->hv;
+    uint8_t slot = XPT_PCI_SLOT(d->pci.devfn);
+    int irq = xpt_host_pci_irq(d->host);
+    uint32_t pin = 0;
+
+    d->intx_pin = 0;
+    d->intx_pirq = -1;
+    d->intx_bound = false;
+    if (!xpt_host_pci_read(d->host, PCI_INTERRUPT_PIN, 1, &pin, NULL) || pin < 1 || pin > 4) {
+        return;   /* no INTx: nothing to route (MSI-only devices) */
+    }
+    if (irq <= 0) {
+        xpt_log(XPT_LOG_HV, "%s: host IRQ 0 (no INTx routed in dom0): guest pin 0", d->who);
+        host_intx_off(d);
+        return;
+    }
+    g_autoptr(GError) err = NULL;
+    int pirq = -1;
+    if (!xpt_hv_map_pirq(hv, d->who, irq, &pirq, &err)) {
+        goto fail;
+    }
+    d->intx_pirq = pirq;
+    if (pirq > XPT_INTX_MAX_PIRQ) {
+        g_set_error(&err, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "%s: pirq %d of host IRQ %d does not fit xc_domain_bind_pt_pci_irq's "
+                    "8-bit pirq", d->who, pirq, irq);
+        goto fail;
+    }
+    if (!xpt_hv_bind_pt_intx(hv, d->who, pirq, 0, slot, (uint8_t)(pin - 1), &err)) {
+        goto fail;
+    }
+    d->intx_bound = true;
+    d->intx_pin = (uint8_t)pin;
+    return;
+
+fail:
+    xpt_warn_report("%s; INTx disabled (the guest sees interrupt pin 0; MSI/MSI-X still "
+                    "work)", err->message);
+    xpt_pt_intx_release(d);
+    host_intx_off(d);
+}
+
+void xpt_pt_intx_release(XptPtDevice *d)
+{
+    XptHv *hv = d->machine->hv;
+    if (d->intx_bound) {
+        g_autoptr(GError) err = NULL;
+        uint8_t intx = (uint8_t)(d->intx_pin - 1);
+        if (!xpt_hv_unbind_pt_intx(hv, d->who, d->intx_pirq, 0, XPT_PCI_SLOT(d->pci.devfn),
+                                   intx, &err)) {
+            xpt_warn_report("%s", err->message);
+        }
+        d->intx_bound = false;
+    }
+    if (d->intx_pirq >= 0) {
+        g_autoptr(GError) err = NULL;
+        if (!xpt_hv_unmap_pirq(hv, d->who, d->intx_pirq, &err)) {
+            xpt_warn_report("%s", err->message);
+        }
+        d->intx_pirq = -1;
+    }
+}
