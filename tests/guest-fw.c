@@ -117,6 +117,16 @@ void guest_setup_all(XptQts *qts, GuestDev *devs, unsigned n)
         if (d->devfn == 0x00 || d->devfn == PIIX3_DEVFN) {
             continue;
         }
+        if (d->vendor == 0x8086 && d->device == 0x7113) {
+            /* PIIX4 PM (hvmloader pci_setup): SCI on IRQ 9, PM base 0xB000, enable. */
+            xpt_cfg_writew(qts, d->devfn, 0x20, 0);
+            xpt_cfg_writeb(qts, d->devfn, 0xd2, 0);
+            xpt_cfg_writew(qts, d->devfn, 0x22, 0);
+            xpt_cfg_writeb(qts, d->devfn, 0x3c, 9);
+            xpt_cfg_writel(qts, d->devfn, 0x40, 0xb001);
+            xpt_cfg_writeb(qts, d->devfn, 0x80, 1);
+            continue;
+        }
         guest_size_bars(qts, d);
         for (unsigned i = 0; i < 7; i++) {
             GuestBar *b = &d->bars[i];

@@ -35,7 +35,8 @@ void guest_size_bars(XptQts *qts, GuestDev *dev);
  * hvmloader's set-up: PIIX3 PIRQ routes (LNKA→5, LNKB→10, LNKC→11, LNKD→5), BAR sizing,
  * placement (memory largest first, naturally aligned, in [0xF0000000, 0xFC000000); 64-bit
  * BARs that do not fit go above 4 GiB from 0x10_0000_0000; I/O from 0xC000), ROM,
- * interrupt line, then command = bus master | decode used. Skips devfn 0x00 and 0x08.
+ * interrupt line, then command = bus master | decode used. Skips devfn 0x00 and 0x08;
+ * the PIIX4 PM function (8086:7113) gets hvmloader's PM writes (SCI IRQ 9, PMBA 0xB001).
  */
 void guest_setup_all(XptQts *qts, GuestDev *devs, unsigned n);
 

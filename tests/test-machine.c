@@ -9,16 +9,6 @@
 #include "qtest/client.h"
 #include "tests/testutil.h"
 
-static void finish(XptQts *qts)
-{
-    g_autofree char *err = xpt_qts_stderr(qts);
-    int status = xpt_qts_quit(qts);
-    if (status != 0) {
-        g_printerr("xen-pt-dm stderr:\n%s\n", err);
-    }
-    g_assert_cmpint(status, ==, 0);
-}
-
 /* The claim covers exactly 0xCF8–0xCFB: 0xCFC–0xCFF stay Xen's config decode. */
 static void test_confadd_claim(void)
 {
@@ -37,7 +27,7 @@ static void test_confadd_claim(void)
         }
     }
     g_assert_true(found);
-    finish(qts);
+    xpt_test_finish(qts);
 }
 
 /* Linux's pci_check_type1(): byte write to 0xCFB, then the dword write/read-back. */
@@ -62,7 +52,7 @@ static void test_confadd_type1_probe(void)
     /* Config cycles still work after the probe: the host bridge's IDs. */
     g_assert_cmphex(xpt_cfg_readl(qts, 0x00, 0x00), ==, 0x12378086);
     g_assert_cmphex(xpt_cfg_readl(qts, 0x08, 0x00), ==, 0x70008086);
-    finish(qts);
+    xpt_test_finish(qts);
 }
 
 int main(int argc, char **argv)

@@ -159,3 +159,32 @@ XptPciDevice *xpt_piix3_new(XptHv *hv)
     }
     return &c->pci;
 }
+
+/*
+ * PIIX4 power management function (00:01.3) as QEMU's xenfv machine presents it
+ * (8086:7113 rev 03, class 0x0680, INTA): hvmloader programs it (reference/toolstack.md
+ * §firmware: 0x3C=9, 0x40=PMBA 0xB001, 0x80=1, 0xD2=0), but the PM1a/PM timer block it
+ * points at is emulated by Xen itself (HVM_PARAM_ACPI_IOPORTS_LOCATION=1), so nothing
+ * here decodes it. As in QEMU, bytes 0x40–0xFF are writable (PMBA bit 0 reads 1).
+ */
+static const XptPciDeviceClass piix4_pm_class = {
+    .name = "PIIX4_PM", .config_read = chip_read, .config_write = chip_write,
+    .unrealize = chip_unrealize, .free = chip_free,
+};
+
+XptPciDevice *xpt_piix4_pm_new(void)
+{
+    XptChipsetDevice *c = g_new0(XptChipsetDevice, 1);
+    c->pci.klass = &piix4_pm_class;
+    c->pci.id = g_strdup("");
+    xpt_emu_config_init(&c->cfg, 0x8086, 0x7113, 0x03, 0x068000, QEMU_SUBSYS_VENDOR,
+                        QEMU_SUBSYS);
+    xpt_emu_config_set(&c->cfg, 0x3D, 1, 0x01);      /* interrupt pin A (SCI) */
+    c->cfg.wmask[0x3C] = 0xFF;
+    for (unsigned off = 0x40; off < 0x100; off++) {
+        c->cfg.wmask[off] = 0xFF;
+    }
+    xpt_emu_config_set(&c->cfg, 0x40, 1, 0x01);      /* PMBA: I/O space indicator */
+    c->cfg.wmask[0x40] = 0xC0;                       /* base bits 15:6 */
+    return &c->pci;
+}

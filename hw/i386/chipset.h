@@ -14,6 +14,7 @@
 
 #define XPT_I440FX_DEVFN XPT_PCI_DEVFN(0, 0)
 #define XPT_PIIX3_DEVFN XPT_PCI_DEVFN(1, 0)
+#define XPT_PIIX4_PM_DEVFN XPT_PCI_DEVFN(1, 3)
 
 /**
  * xpt_i440fx_new: create the i440FX host bridge (not plugged). Its CONFADD register
@@ -29,6 +30,9 @@ XptPciDevice *xpt_i440fx_new(XptDispatcher *disp);
  * (see xpt_dispatcher_add_region). Undone by unrealize.
  */
 bool xpt_i440fx_realize(XptPciDevice *host, GError **errp);
+/** Create the PIIX4 PM function for 00:01.3 (config space only; not plugged). */
+XptPciDevice *xpt_piix4_pm_new(void);
+
 /** Create PIIX3; link route changes go to @hv. */
 XptPciDevice *xpt_piix3_new(XptHv *hv);
 

@@ -23,6 +23,8 @@ typedef struct XptMachineOptions {
     bool host_shadow;            /* qtest: sysfs devices opened read-only (SPEC §3) */
 } XptMachineOptions;
 
+typedef struct XptAcpiHotplug XptAcpiHotplug;
+
 typedef struct XptMachine {
     XptMachineOptions opts;
     XptHv *hv;
@@ -30,6 +32,11 @@ typedef struct XptMachine {
     XptDispatcher *disp;
     bool guest_started;          /* first guest I/O seen: later device_adds are hot */
     GPtrArray *devices;          /* XptPciDevice*, creation order; chipset first */
+    XptAcpiHotplug *acpi;        /* GPE0, PCI hot-plug and CPU registers (acpi-hotplug.h) */
+    /* Called after a device left the machine (guest eject or forced removal) with its
+     * qdev id: the monitor emits DEVICE_DELETED. May be NULL. */
+    void (*device_deleted)(void *opaque, const char *id);
+    void *device_deleted_opaque;
 } XptMachine;
 
 /**
@@ -55,6 +62,17 @@ XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp
 
 /** xpt_machine_device_del: unrealize and remove a device (idempotent on NULL). */
 void xpt_machine_device_del(XptMachine *m, XptPciDevice *dev);
+
+/**
+ * xpt_machine_device_unplug: device_del (SPEC §4, reference/toolstack.md §acpi).
+ * Before the guest runs (no guest I/O yet, e.g. -S) the device is removed at once.
+ * Afterwards the guest is asked through ACPI (PCID bit, GPE bit 1, SCI) and the device
+ * leaves when the guest ejects the slot (B0EJ). Forced path: a second device_del of a
+ * device whose removal request is still pending removes it at once (for guests that
+ * never eject; the guest driver then loses the device without warning). Every removal
+ * calls m->device_deleted. Errors: none today (returns true); @errp for the interface.
+ */
+bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp);
 
 /** Device with qdev id @id, or NULL. */
 XptPciDevice *xpt_machine_find_id(XptMachine *m, const char *id);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/i386/acpi-hotplug.h"
 #include "hw/i386/chipset.h"
 #include "hw/xen/xen-pt.h"
 #include "util/error.h"
@@ -37,6 +38,50 @@ static void first_io(void *opaque)
     ((XptMachine *)opaque)->guest_started = true;
 }
 
+/* Remove every function of @slot (passthrough devices only) and report each. */
+static void remove_slot(XptMachine *m, unsigned slot)
+{
+    for (unsigned fn = 0; fn < 8; fn++) {
+        XptPciDevice *dev = m->bus.devices[XPT_PCI_DEVFN(slot, fn)];
+        if (!dev || g_strcmp0(dev->klass->name, XPT_PT_DRIVER) != 0) {
+            continue;
+        }
+        g_autofree char *id = g_strdup(dev->id);
+        xpt_machine_device_del(m, dev);
+        if (m->device_deleted) {
+            m->device_deleted(m->device_deleted_opaque, id);
+        }
+    }
+    xpt_acpi_hotplug_slot_cleared(m->acpi, slot);
+}
+
+/* The guest ejected @slot (ACPI _EJ0 → B0EJ). */
+static void acpi_eject(void *opaque, unsigned slot)
+{
+    XptMachine *m = opaque;
+    xpt_log(XPT_LOG_PCI, "guest ejected slot %u", slot);
+    remove_slot(m, slot);
+}
+
+static const XptAcpiHotplugOps acpi_ops = { .eject = acpi_eject };
+
+bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp)
+{
+    unsigned slot = XPT_PCI_SLOT(dev->devfn);
+    if (!m->guest_started) {
+        remove_slot(m, slot);
+        return true;
+    }
+    if (xpt_acpi_hotplug_pending_down(m->acpi) & (1u << slot)) {
+        xpt_warn_report("device_del %s: the guest has not ejected slot %u yet; removing "
+                        "the device now (forced)", dev->id, slot);
+        remove_slot(m, slot);
+        return true;
+    }
+    xpt_acpi_hotplug_request_remove(m->acpi, slot);
+    return true;
+}
+
 XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **errp)
 {
     XptMachine *m = g_new0(XptMachine, 1);
@@ -47,12 +92,12 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
     m->disp = xpt_dispatcher_new(hv, &m->bus);
     xpt_dispatcher_set_first_io_hook(m->disp, first_io, m);
 
-    XptPciDevice *chips[2] = { xpt_i440fx_new(m->disp), xpt_piix3_new(hv) };
-    uint8_t devfns[2] = { XPT_I440FX_DEVFN, XPT_PIIX3_DEVFN };
-    for (unsigned i = 0; i < 2; i++) {
+    XptPciDevice *chips[3] = { xpt_i440fx_new(m->disp), xpt_piix3_new(hv), xpt_piix4_pm_new() };
+    uint8_t devfns[3] = { XPT_I440FX_DEVFN, XPT_PIIX3_DEVFN, XPT_PIIX4_PM_DEVFN };
+    for (unsigned i = 0; i < G_N_ELEMENTS(chips); i++) {
         g_ptr_array_add(m->devices, chips[i]);
         if (!xpt_pci_bus_plug(&m->bus, chips[i], devfns[i], errp)) {
-            for (unsigned j = i + 1; j < 2; j++) {
+            for (unsigned j = i + 1; j < G_N_ELEMENTS(chips); j++) {
                 chips[j]->klass->free(chips[j]);
             }
             xpt_machine_free(m);
@@ -60,6 +105,11 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
         }
     }
     if (!xpt_i440fx_realize(chips[0], errp)) {
+        xpt_machine_free(m);
+        return NULL;
+    }
+    m->acpi = xpt_acpi_hotplug_new(hv, m->disp, opts->vcpus, &acpi_ops, m, errp);
+    if (!m->acpi) {
         xpt_machine_free(m);
         return NULL;
     }
@@ -84,6 +134,7 @@ void xpt_machine_free(XptMachine *m)
     while (m->devices->len) {
         xpt_machine_device_del(m, g_ptr_array_index(m->devices, m->devices->len - 1));
     }
+    xpt_acpi_hotplug_free(m->acpi);
     g_ptr_array_free(m->devices, TRUE);
     xpt_dispatcher_free(m->disp);
     g_free(m);
@@ -156,6 +207,48 @@ static bool slot_free(XptMachine *m, int slot)
         }
     }
     return true;
+}
+
+/*
+ * "SSSS:BB:DD" of a hostaddr ("SSSS:BB:DD.F" or "BB:DD.F"), lower case, into @out
+ * (≥ 11 bytes); false if it has no function part.
+ */
+static bool host_slot_key(const char *hostaddr, char *out, size_t len)
+{
+    const char *dot = strrchr(hostaddr, '.');
+    if (!dot) {
+        return false;
+    }
+    bool has_seg = strchr(hostaddr, ':') != strrchr(hostaddr, ':');
+    g_autofree char *lower = g_ascii_strdown(hostaddr, dot - hostaddr);
+    g_snprintf(out, len, "%s%s", has_seg ? "" : "0000:", lower);
+    return true;
+}
+
+/*
+ * The guest slot holding another function of the same host device (multifunction=on
+ * without addr=), so that the functions share a guest slot as they share a host one;
+ * -1 if there is none.
+ */
+static int sibling_slot(XptMachine *m, const char *hostaddr)
+{
+    char key[32], other[32];
+    if (!host_slot_key(hostaddr, key, sizeof(key))) {
+        return -1;
+    }
+    for (unsigned i = 0; i < m->devices->len; i++) {
+        XptPciDevice *d = g_ptr_array_index(m->devices, i);
+        if (g_strcmp0(d->klass->name, XPT_PT_DRIVER) != 0) {
+            continue;
+        }
+        XptPtDevice *pt = (XptPtDevice *)d;
+        if (pt->props.multifunction &&
+            host_slot_key(xpt_host_pci_sbdf(pt->host), other, sizeof(other)) &&
+            strcmp(key, other) == 0) {
+            return XPT_PCI_SLOT(d->devfn);
+        }
+    }
+    return -1;
 }
 
 /* Choose the guest devfn for a new device (SPEC §4). */
@@ -240,7 +333,10 @@ XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp
         fn = dot && g_ascii_isdigit(dot[1]) ? (dot[1] - '0') & 7 : 0;
     }
     uint8_t devfn;
-    if (!choose_devfn(m, addr, fn, &devfn, errp)) {
+    int sib = props.multifunction && !addr ? sibling_slot(m, props.hostaddr) : -1;
+    if (sib >= 0 && !m->bus.devices[XPT_PCI_DEVFN(sib, fn)]) {
+        devfn = XPT_PCI_DEVFN(sib, fn);      /* join the other functions' slot */
+    } else if (!choose_devfn(m, addr, fn, &devfn, errp)) {
         xpt_pt_props_clear(&props);
         return NULL;
     }
@@ -250,5 +346,8 @@ XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp
         return NULL;
     }
     g_ptr_array_add(m->devices, d);
+    if (m->guest_started) {
+        xpt_acpi_hotplug_insert(m->acpi, XPT_PCI_SLOT(devfn));   /* hot-plug: tell the guest */
+    }
     return &d->pci;
 }
