@@ -99,4 +99,99 @@ JsonNode *xpt_sim_command(XptQts *qts, const char *fmt, ...) G_GNUC_PRINTF(2, 3)
 /** xpt_sim_state: "xen-sim state" parsed. */
 JsonNode *xpt_sim_state(XptQts *qts);
 
+/*
+ * ---- process helpers for QMP tests ----------------------------------------------------
+ */
+
+/**
+ * xpt_qts_start_stdio: like xpt_qts_start(), but the binary's stdin and stdout are
+ * pipes (for "-qmp stdio"): *@to_stdin receives the write end of its stdin,
+ * *@from_stdout the read end of its stdout (both close-on-exec; close them yourself).
+ */
+XptQts *xpt_qts_start_stdio(const char *extra_args, int *to_stdin, int *from_stdout);
+
+/** xpt_qts_signal: send signal @sig to the binary. */
+void xpt_qts_signal(XptQts *qts, int sig);
+
+/**
+ * xpt_qts_wait_exit: wait up to @timeout_ms for the binary to exit by itself (the qtest
+ * socket stays open). Returns its exit status (shell-style), or -1 if it still runs.
+ * xpt_qts_quit() afterwards returns the same status.
+ */
+int xpt_qts_wait_exit(XptQts *qts, int timeout_ms);
+
+/*
+ * ---- QMP client (reference/qtest-qmp.md §qmp, §libqtest) ---------------------------------
+ *
+ * Messages are read as "\r\n"-terminated lines (every QMP line ends so) and parsed with
+ * json-glib. Replies are the messages with "return" or "error"; events received while
+ * waiting for a reply are queued. Every wait is bounded (60 s); a timeout, a malformed
+ * line or an unexpected EOF aborts the test with g_error().
+ */
+typedef struct XptQmp XptQmp;
+
+/**
+ * xpt_qmp_listen: a listening unix socket (in a new temporary directory) for a
+ * client-mode monitor of the binary, as libqtest uses. Start the binary with
+ * xpt_qmp_args() among its arguments, then call xpt_qmp_accept().
+ */
+XptQmp *xpt_qmp_listen(void);
+
+/** "-chardev socket,path=SOCK,id=ID -mon chardev=ID,mode=control" for this listener. */
+const char *xpt_qmp_args(XptQmp *qmp);
+
+/** The listener's socket path (for "-qmp unix:PATH", the legacy client form). */
+const char *xpt_qmp_path(XptQmp *qmp);
+
+/** xpt_qmp_accept: accept the binary's connection (10 s), read and return its greeting. */
+JsonNode *xpt_qmp_accept(XptQmp *qmp);
+
+/**
+ * xpt_qmp_connect: connect to a monitor listening on @path (retrying for 10 s while
+ * the socket does not accept yet), read the greeting into *@greeting (may be NULL).
+ */
+XptQmp *xpt_qmp_connect(const char *path, JsonNode **greeting);
+
+/** xpt_qmp_from_fds: a session over a pipe pair (e.g. -qmp stdio); reads the greeting. */
+XptQmp *xpt_qmp_from_fds(int read_fd, int write_fd, JsonNode **greeting);
+
+/** Send @len raw bytes (a failure to send aborts the test). */
+void xpt_qmp_send_raw(XptQmp *qmp, const void *buf, size_t len);
+
+/** The next raw line, without its "\r\n" (newly allocated); NULL at EOF. */
+char *xpt_qmp_receive_line(XptQmp *qmp);
+
+/** The next message (reply or event) parsed; NULL at EOF. */
+JsonNode *xpt_qmp_receive(XptQmp *qmp);
+
+/**
+ * xpt_qmp_command: send the printf-formatted text as is (no newline added) and return
+ * the next reply; events that arrive first are queued.
+ */
+JsonNode *xpt_qmp_command(XptQmp *qmp, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/** xpt_qmp_negotiate: qmp_capabilities, asserting {"return": {}}. */
+void xpt_qmp_negotiate(XptQmp *qmp);
+
+/** The oldest queued event, reading what already arrived (no waiting); NULL if none. */
+JsonNode *xpt_qmp_event_pop(XptQmp *qmp);
+
+/**
+ * xpt_qmp_event_wait: the first event named @name, queued or arriving within 60 s;
+ * other events seen on the way stay queued.
+ */
+JsonNode *xpt_qmp_event_wait(XptQmp *qmp, const char *name);
+
+/** xpt_qmp_wait_eof: true when the peer closes the connection within @timeout_ms
+ *  (messages read meanwhile are dropped). */
+bool xpt_qmp_wait_eof(XptQmp *qmp, int timeout_ms);
+
+/** Close the connection and remove the listener's socket and directory. */
+void xpt_qmp_free(XptQmp *qmp);
+
+/** Members of a reply: "return" (borrowed; NULL if an error), error "class"/"desc". */
+JsonNode *xpt_qmp_reply_return(JsonNode *reply);
+const char *xpt_qmp_reply_class(JsonNode *reply);
+const char *xpt_qmp_reply_desc(JsonNode *reply);
+
 #endif

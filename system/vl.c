@@ -5,13 +5,18 @@
  */
 #include <errno.h>
 #include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config-host.h"
 #include "hw/i386/machine.h"
+#include "monitor/qmp.h"
+#include "monitor/runstate.h"
 #include "qtest/accel.h"
+#include "xen/xen-accel.h"
+#include "util/chardev.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/opts.h"
@@ -24,8 +29,19 @@ typedef struct Config {
     uint64_t ram_mib;
     unsigned vcpus;
     GPtrArray *devices;      /* -device strings */
+    GPtrArray *sim_faults;   /* -accel qtest,sim-fail=OP:ERRNO[:COUNT] (owned strings) */
+    GPtrArray *chardevs;     /* -chardev strings */
+    GPtrArray *mons;         /* -mon strings */
+    GPtrArray *qmps;         /* -qmp strings */
+    bool start_paused;       /* -S */
     const char *xen_domid;
 } Config;
+
+/* A QMP monitor to open: from -mon chardev=ID,mode=control or -qmp SPEC. */
+typedef struct MonitorSpec {
+    XptChardevSpec chr;
+    bool pretty;
+} MonitorSpec;
 
 static const char usage[] =
     "usage: xen-pt-dm [options]\n"
@@ -34,6 +50,8 @@ static const char usage[] =
     "  -h, --help               print this help and exit\n"
     "  -version                 print the version and exit\n"
     "  -accel qtest|xen         accelerator (qtest: simulated hypervisor for tests)\n"
+    "  -accel qtest,sim-fail=OP:ERRNO[:COUNT]\n"
+    "                           make the simulated hypervisor fail OP (tests)\n"
     "  -qtest CHARDEV           qtest protocol on unix:PATH[,server=on] or stdio\n"
     "  -qtest-log FILE          log qtest traffic\n"
     "  -machine xenfv[,hotplug-slots=6-7][,suppress-vmdesc=on][,max-ram-below-4g=SIZE]\n"
@@ -43,9 +61,17 @@ static const char usage[] =
     "          [,permissive=on|off][,multifunction=on|off][,rombar=0|1][,romfile=FILE]\n"
     "          [,unaligned-bars=on|off][,host-sysfs=DIR][,host-dump=FILE]\n"
     "  -device DRIVER,help      list a device's properties\n"
+    "  -chardev socket,id=ID,path=PATH|fd=N[,server=on|off][,wait=on|off]\n"
+    "  -chardev stdio,id=ID     a character device for -mon (server=off: connect out)\n"
+    "  -mon chardev=ID,mode=control[,pretty=on|off]\n"
+    "                           QMP monitor on chardev ID (several allowed)\n"
+    "  -qmp unix:PATH[,server=on][,wait=off] | stdio\n"
+    "                           QMP monitor (shorthand for -chardev + -mon)\n"
+    "  -S                       start paused: QMP query-status says prelaunch until cont\n"
     "  -D FILE                  write log messages to FILE\n"
     "  -d CATEGORIES            enable log categories (-d help lists them)\n"
-    "  -display none, -nodefaults, -no-user-config, -name NAME, -S, -no-shutdown\n"
+    "  -display none, -nodefaults, -no-user-config, -name NAME, -no-shutdown,\n"
+    "  -monitor none\n"
     "                           accepted for libxl and libqtest compatibility\n";
 
 /* Options for emulated devices xen-pt-dm does not provide: refused, with the reason. */
@@ -110,6 +136,10 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
                 return -1;
             }
             cfg->accel = g_intern_string(xpt_opts_get(ao, "accel"));
+            const char *fail = xpt_opts_get(ao, "sim-fail");
+            if (fail) {
+                g_ptr_array_add(cfg->sim_faults, g_strdup(fail));
+            }
             if (!xpt_opts_check_unused(ao, "accel", errp)) {
                 return -1;
             }
@@ -164,8 +194,27 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             }
         } else if (!strcmp(o, "-name")) {
             NEED_ARG();
+        } else if (!strcmp(o, "-chardev")) {
+            NEED_ARG();
+            g_ptr_array_add(cfg->chardevs, (gpointer)arg);
+        } else if (!strcmp(o, "-mon")) {
+            NEED_ARG();
+            g_ptr_array_add(cfg->mons, (gpointer)arg);
+        } else if (!strcmp(o, "-qmp")) {
+            NEED_ARG();
+            g_ptr_array_add(cfg->qmps, (gpointer)arg);
+        } else if (!strcmp(o, "-monitor")) {
+            NEED_ARG();
+            if (strcmp(arg, "none") != 0) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "-monitor %s: xen-pt-dm has no human monitor (HMP); use -qmp "
+                            "SPEC or -mon chardev=ID,mode=control", arg);
+                return -1;
+            }
+        } else if (!strcmp(o, "-S")) {
+            cfg->start_paused = true;
         } else if (!strcmp(o, "-nodefaults") || !strcmp(o, "-no-user-config") ||
-                   !strcmp(o, "-S") || !strcmp(o, "-no-shutdown")) {
+                   !strcmp(o, "-no-shutdown")) {
             /* accepted: nothing is created by default, there is no user config */
         } else {
             for (size_t r = 0; r < G_N_ELEMENTS(refused); r++) {
@@ -219,15 +268,301 @@ static bool parse_machine(const char *spec, XptMachineOptions *mo, const char **
     return xpt_opts_check_unused(o, "machine", errp);
 }
 
+/*
+ * The QMP monitors of -chardev/-mon/-qmp, checked before anything is created so that a
+ * mistake costs one line and exit status 1. Fills @out with MonitorSpec* (owned).
+ */
+static void monitor_spec_free(gpointer p)
+{
+    MonitorSpec *ms = p;
+    xpt_chardev_spec_clear(&ms->chr);
+    g_free(ms);
+}
+
+static bool parse_monitors(const Config *cfg, GPtrArray *out, GError **errp)
+{
+    g_autoptr(GPtrArray) chardevs = g_ptr_array_new_with_free_func(monitor_spec_free);
+    g_autofree bool *used = g_new0(bool, cfg->chardevs->len + 1);
+    bool stdio = cfg->qtest_chardev && !strcmp(cfg->qtest_chardev, "stdio");
+
+    for (unsigned i = 0; i < cfg->chardevs->len; i++) {
+        const char *str = g_ptr_array_index(cfg->chardevs, i);
+        MonitorSpec *ms = g_new0(MonitorSpec, 1);
+        g_ptr_array_add(chardevs, ms);
+        if (!xpt_chardev_parse(str, false, &ms->chr, errp)) {
+            return false;
+        }
+        for (unsigned j = 0; j < i; j++) {
+            MonitorSpec *other = g_ptr_array_index(chardevs, j);
+            if (!strcmp(other->chr.id, ms->chr.id)) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "-chardev %s: Duplicate ID '%s' for chardev", str, ms->chr.id);
+                return false;
+            }
+        }
+    }
+    for (unsigned i = 0; i < cfg->mons->len; i++) {
+        const char *str = g_ptr_array_index(cfg->mons, i);
+        g_autoptr(XptOpts) o = xpt_opts_parse(str, NULL, errp);
+        bool pretty = false;
+        if (!o || !xpt_opts_get_bool(o, "pretty", false, &pretty, errp)) {
+            return false;
+        }
+        const char *chr = xpt_opts_get(o, "chardev");
+        const char *mode = xpt_opts_get(o, "mode");
+        xpt_opts_get(o, "id");
+        if (!xpt_opts_check_unused(o, "mon", errp)) {
+            return false;
+        }
+        if (!chr) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-mon %s: chardev= is missing",
+                        str);
+            return false;
+        }
+        if (g_strcmp0(mode, "control") != 0) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "-mon %s: xen-pt-dm has no human monitor (HMP); use mode=control "
+                        "(QMP)", str);
+            return false;
+        }
+        unsigned j = 0;
+        while (j < chardevs->len &&
+               strcmp(((MonitorSpec *)g_ptr_array_index(chardevs, j))->chr.id, chr)) {
+            j++;
+        }
+        if (j == chardevs->len) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "-mon %s: chardev '%s' not found (define it with -chardev)", str,
+                        chr);
+            return false;
+        }
+        if (used[j]) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "-mon %s: chardev '%s' is already used by another monitor", str, chr);
+            return false;
+        }
+        used[j] = true;
+        MonitorSpec *ms = g_new0(MonitorSpec, 1);
+        MonitorSpec *src = g_ptr_array_index(chardevs, j);
+        ms->chr = src->chr;
+        ms->chr.id = g_strdup(src->chr.id);
+        ms->chr.path = g_strdup(src->chr.path);
+        ms->pretty = pretty;
+        g_ptr_array_add(out, ms);
+    }
+    for (unsigned j = 0; j < chardevs->len; j++) {
+        if (!used[j]) {
+            xpt_warn_report("-chardev id=%s is not used by any -mon; ignored",
+                            ((MonitorSpec *)g_ptr_array_index(chardevs, j))->chr.id);
+        }
+    }
+    for (unsigned i = 0; i < cfg->qmps->len; i++) {
+        MonitorSpec *ms = g_new0(MonitorSpec, 1);
+        g_ptr_array_add(out, ms);
+        if (!xpt_chardev_parse(g_ptr_array_index(cfg->qmps, i), true, &ms->chr, errp)) {
+            g_prefix_error(errp, "-qmp: ");
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < out->len; i++) {
+        MonitorSpec *ms = g_ptr_array_index(out, i);
+        if (ms->chr.backend != XPT_CHARDEV_STDIO) {
+            continue;
+        }
+        if (stdio) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "stdio can serve only one of -qtest and the QMP monitors");
+            return false;
+        }
+        stdio = true;
+    }
+    return true;
+}
+
 static void quit_loop(void *opaque)
 {
     g_main_loop_quit(opaque);
 }
 
+/* SIGTERM/SIGINT: SHUTDOWN event "host-signal", then exit 0 like QEMU. */
 static gboolean on_signal(gpointer opaque)
 {
+    xpt_qmp_event_shutdown("host-signal");
     g_main_loop_quit(opaque);
     return G_SOURCE_CONTINUE;
+}
+
+/* The main loop of one run, and whether it ended because the accelerator failed. */
+typedef struct Run {
+    GMainLoop *loop;
+    bool failed;
+} Run;
+
+static void run_failed(void *opaque)
+{
+    Run *run = opaque;
+    run->failed = true;
+    g_main_loop_quit(run->loop);
+}
+
+/* device_del goes through the guest's ACPI hot-plug (hw/i386/machine.h). */
+static const XptQmpMachineOps machine_ops = { .request_unplug = xpt_machine_device_unplug };
+
+/*
+ * What both accelerators share once the machine exists: -device cold plug, the QMP
+ * monitors, @start (the accelerator begins delivering guest I/O), the main loop until
+ * quit/SIGTERM/SIGINT/failure. Returns the exit status (0, or 1 on a failure).
+ */
+static int run_machine(const Config *cfg, XptMachine *m, GPtrArray *monitors,
+                       bool (*start)(void *opaque, GError **errp), void *start_opaque,
+                       Run *run)
+{
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+
+    for (unsigned i = 0; i < cfg->devices->len && status == 0; i++) {
+        const char *spec = g_ptr_array_index(cfg->devices, i);
+        g_autoptr(XptOpts) o = xpt_opts_parse(spec, "driver", &err);
+        if (!o || !xpt_machine_device_add(m, o, &err)) {
+            xpt_error_report("-device %s: %s", spec, err->message);
+            status = 1;
+        }
+    }
+    xpt_runstate_set(cfg->start_paused ? XPT_RUNSTATE_PRELAUNCH : XPT_RUNSTATE_RUNNING);
+    XptQmpConfig qc = { .machine = m, .machine_ops = &machine_ops, .quit = quit_loop,
+                        .quit_opaque = run->loop };
+    xpt_qmp_init(&qc);
+    m->device_deleted = xpt_qmp_device_deleted_hook;
+    for (unsigned i = 0; i < monitors->len && status == 0; i++) {
+        MonitorSpec *ms = g_ptr_array_index(monitors, i);
+        if (!xpt_qmp_monitor_add(&ms->chr, ms->pretty, &err)) {
+            xpt_error_report("%s", err->message);
+            status = 1;
+        }
+    }
+    if (status == 0 && !start(start_opaque, &err)) {
+        xpt_error_report("%s", err->message);
+        status = 1;
+    }
+    if (status == 0) {
+        guint sigterm = g_unix_signal_add(SIGTERM, on_signal, run->loop);
+        guint sigint = g_unix_signal_add(SIGINT, on_signal, run->loop);
+        g_main_loop_run(run->loop);
+        g_source_remove(sigterm);
+        g_source_remove(sigint);
+        status = run->failed ? 1 : 0;
+    }
+    m->device_deleted = NULL;
+    xpt_qmp_finalize();
+    return status;
+}
+
+typedef struct QtestStart {
+    XptQtestAccel *accel;
+    XptMachine *m;
+    const Config *cfg;
+    Run *run;
+} QtestStart;
+
+static bool qtest_start(void *opaque, GError **errp)
+{
+    QtestStart *q = opaque;
+    return xpt_qtest_accel_start(q->accel, q->m, q->cfg->qtest_chardev, q->cfg->qtest_log,
+                                 quit_loop, q->run->loop, errp);
+}
+
+/* -accel qtest: the simulated hypervisor; exit status 2 when it reports a leak. */
+static int run_qtest(const Config *cfg, XptMachineOptions *mo, GPtrArray *monitors)
+{
+    g_autoptr(GError) err = NULL;
+    if (!cfg->qtest_chardev) {
+        xpt_error_report("-accel qtest needs -qtest unix:PATH[,server=on] or -qtest stdio");
+        return 1;
+    }
+    mo->host_shadow = true;      /* qtest: host devices are never written (SPEC §3) */
+    XptQtestAccel *accel = xpt_qtest_accel_new(mo->ram_bytes);
+    for (unsigned i = 0; i < cfg->sim_faults->len; i++) {
+        if (!xpt_sim_fail_spec(accel->sim, g_ptr_array_index(cfg->sim_faults, i), &err)) {
+            xpt_error_report("-accel qtest: %s", err->message);
+            xpt_qtest_accel_free(accel);
+            return 1;
+        }
+    }
+    XptMachine *m = xpt_machine_new(xpt_sim_hv(accel->sim), mo, &err);
+    if (!m) {
+        xpt_error_report("machine: %s", err->message);
+        xpt_qtest_accel_free(accel);
+        return 1;
+    }
+    Run run = { .loop = g_main_loop_new(NULL, FALSE) };
+    QtestStart q = { accel, m, cfg, &run };
+    int status = run_machine(cfg, m, monitors, qtest_start, &q, &run);
+    g_main_loop_unref(run.loop);
+    xpt_machine_free(m);
+    if (xpt_qtest_accel_finish(accel) > 0 && status == 0) {
+        status = 2;
+    }
+    xpt_qtest_accel_free(accel);
+    return status;
+}
+
+typedef struct XenStart {
+    XptXenAccel *xa;
+    XptMachine *m;
+} XenStart;
+
+static bool xen_start(void *opaque, GError **errp)
+{
+    XenStart *x = opaque;
+    return xpt_xen_accel_start(x->xa, x->m, errp);   /* enable, bind, write "running" */
+}
+
+/*
+ * -accel xen (-xen-domid N): the ioreq server is created before the machine (whose
+ * chipset and devices claim through it) and enabled once they exist; teardown stops
+ * guest I/O first, then detaches every device through the live server, then destroys it
+ * (reference/xen-abi.md §Call sequences).
+ */
+static int run_xen(const Config *cfg, XptMachineOptions *mo, GPtrArray *monitors)
+{
+    g_autoptr(GError) err = NULL;
+    guint64 domid;
+    if (!cfg->xen_domid) {
+        xpt_error_report("-accel xen needs -xen-domid N (the guest's domain id)");
+        return 1;
+    }
+    if (!g_ascii_string_to_unsigned(cfg->xen_domid, 10, 1, XPT_XEN_MAX_DOMID, &domid, NULL)) {
+        xpt_error_report("-xen-domid %s: not a guest domain id (1 to %u)", cfg->xen_domid,
+                         XPT_XEN_MAX_DOMID);
+        return 1;
+    }
+    if (cfg->sim_faults->len) {
+        xpt_error_report("-accel qtest,sim-fail=...: only the qtest accelerator simulates "
+                         "the hypervisor");
+        return 1;
+    }
+    XptXenAccel *xa = xpt_xen_accel_new((unsigned)domid, &err);
+    if (!xa) {
+        xpt_error_report("%s", err->message);
+        return 1;
+    }
+    mo->vcpus = xpt_xen_accel_nr_vcpus(xa);      /* Xen's count, not -smp */
+    mo->host_shadow = false;                     /* pciback-owned devices are written */
+    XptMachine *m = xpt_machine_new(xpt_xen_accel_hv(xa), mo, &err);
+    if (!m) {
+        xpt_error_report("machine: %s", err->message);
+        xpt_xen_accel_free(xa);
+        return 1;
+    }
+    Run run = { .loop = g_main_loop_new(NULL, FALSE) };
+    xpt_xen_accel_set_fatal_hook(xa, run_failed, &run);
+    XenStart x = { xa, m };
+    int status = run_machine(cfg, m, monitors, xen_start, &x, &run);
+    xpt_xen_accel_stop(xa);
+    xpt_machine_free(m);
+    xpt_xen_accel_free(xa);
+    g_main_loop_unref(run.loop);
+    return status;
 }
 
 /* "-device DRIVER,help": print the property list. Returns true if handled. */
@@ -256,9 +591,20 @@ static bool device_help(const char *spec, int *status)
 
 int main(int argc, char **argv)
 {
-    Config cfg = { .ram_mib = 128, .vcpus = 1, .devices = g_ptr_array_new() };
+    g_autoptr(GPtrArray) sim_faults = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) chardevs = g_ptr_array_new();
+    g_autoptr(GPtrArray) mons = g_ptr_array_new();
+    g_autoptr(GPtrArray) qmps = g_ptr_array_new();
+    g_autoptr(GPtrArray) monitors = g_ptr_array_new_with_free_func(monitor_spec_free);
+    Config cfg = { .ram_mib = 128, .vcpus = 1, .devices = g_ptr_array_new(),
+                   .sim_faults = sim_faults, .chardevs = chardevs, .mons = mons,
+                   .qmps = qmps };
     g_autoptr(GError) err = NULL;
     int status = 0;
+
+    /* A QMP or qtest client that vanishes must not kill us (writes use MSG_NOSIGNAL
+     * on sockets; stdio writes need this). QEMU ignores SIGPIPE too. */
+    signal(SIGPIPE, SIG_IGN);
 
     int r = parse_args(argc, argv, &cfg, &err);
     if (r != 0) {
@@ -281,6 +627,12 @@ int main(int argc, char **argv)
         }
     }
 
+    if (!parse_monitors(&cfg, monitors, &err)) {
+        xpt_error_report("%s", err->message);
+        g_ptr_array_free(cfg.devices, TRUE);
+        return 1;
+    }
+
     XptMachineOptions mo = { .ram_bytes = cfg.ram_mib << 20, .vcpus = cfg.vcpus };
     if (!parse_machine(cfg.machine, &mo, &cfg.accel, &err)) {
         xpt_error_report("%s", err->message);
@@ -290,63 +642,15 @@ int main(int argc, char **argv)
     if (!cfg.accel) {
         cfg.accel = cfg.xen_domid ? "xen" : (cfg.qtest_chardev ? "qtest" : "xen");
     }
+    int rc;
     if (!strcmp(cfg.accel, "xen")) {
-        xpt_error_report("the xen accelerator is not built into this version yet; "
-                         "use -accel qtest (the simulated hypervisor)");
-        g_ptr_array_free(cfg.devices, TRUE);
-        return 1;
-    }
-    if (strcmp(cfg.accel, "qtest") != 0) {
+        rc = run_xen(&cfg, &mo, monitors);
+    } else if (!strcmp(cfg.accel, "qtest")) {
+        rc = run_qtest(&cfg, &mo, monitors);
+    } else {
         xpt_error_report("-accel %s: unknown accelerator (use xen or qtest)", cfg.accel);
-        g_ptr_array_free(cfg.devices, TRUE);
-        return 1;
-    }
-    if (!cfg.qtest_chardev) {
-        xpt_error_report("-accel qtest needs -qtest unix:PATH[,server=on] or -qtest stdio");
-        g_ptr_array_free(cfg.devices, TRUE);
-        return 1;
-    }
-
-    mo.host_shadow = true;      /* qtest: host devices are never written (SPEC §3) */
-    XptQtestAccel *accel = xpt_qtest_accel_new(mo.ram_bytes);
-    XptMachine *m = xpt_machine_new(xpt_sim_hv(accel->sim), &mo, &err);
-    if (!m) {
-        xpt_error_report("machine: %s", err->message);
-        xpt_qtest_accel_free(accel);
-        g_ptr_array_free(cfg.devices, TRUE);
-        return 1;
-    }
-    for (unsigned i = 0; i < cfg.devices->len && status == 0; i++) {
-        const char *spec = g_ptr_array_index(cfg.devices, i);
-        g_autoptr(XptOpts) o = xpt_opts_parse(spec, "driver", &err);
-        if (!o || !xpt_machine_device_add(m, o, &err)) {
-            xpt_error_report("-device %s: %s", spec, err->message);
-            status = 1;
-        }
+        rc = 1;
     }
     g_ptr_array_free(cfg.devices, TRUE);
-
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    if (status == 0 &&
-        !xpt_qtest_accel_start(accel, m, cfg.qtest_chardev, cfg.qtest_log, quit_loop, loop,
-                               &err)) {
-        xpt_error_report("%s", err->message);
-        status = 1;
-    }
-    guint sigterm = 0, sigint = 0;
-    if (status == 0) {
-        sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
-        sigint = g_unix_signal_add(SIGINT, on_signal, loop);
-        g_main_loop_run(loop);
-        g_source_remove(sigterm);
-        g_source_remove(sigint);
-    }
-    g_main_loop_unref(loop);
-
-    xpt_machine_free(m);
-    if (xpt_qtest_accel_finish(accel) > 0 && status == 0) {
-        status = 2;
-    }
-    xpt_qtest_accel_free(accel);
-    return status;
+    return rc;
 }

@@ -1,0 +1,642 @@
+/* Character devices: unix sockets, inherited sockets and stdio; see util/chardev.h. */
+#include "util/chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "util/error.h"
+#include "util/log.h"
+#include "util/opts.h"
+
+#define CHR_LISTEN_BACKLOG 8
+
+struct XptChardev {
+    XptChardevSpec spec;
+    char *what;
+    XptChardevHandlers h;
+    void *opaque;
+
+    int listen_fd;
+    GIOChannel *listen_ch;
+    guint listen_watch;
+    char *bound_path;            /* socket file we created; unlinked at free */
+
+    bool connected;
+    bool is_socket;
+    bool owns_fds;               /* false for stdio: never close 0/1 */
+    int in_fd, out_fd;
+    GIOChannel *in_ch, *out_ch;
+    guint in_watch, out_watch;
+    bool input_paused;
+    GString *inbuf;              /* received, not yet consumed */
+    GString *outbuf;
+    gsize out_pos;
+
+    guint close_idle;            /* pending closed() callback */
+    XptRateLimit trace_rl;       /* -d qmp connection traces (a client can cause them) */
+    XptRateLimit warn_rl;        /* warnings a client can cause */
+};
+
+/* ---- parsing ----------------------------------------------------------------------- */
+
+void xpt_chardev_spec_clear(XptChardevSpec *spec)
+{
+    g_clear_pointer(&spec->id, g_free);
+    g_clear_pointer(&spec->path, g_free);
+    spec->fd = -1;
+}
+
+static bool chr_bool(XptOpts *o, const char *key, bool def, bool *out, const char *str,
+                     GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+    if (!xpt_opts_get_bool(o, key, def, out, &err)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "chardev '%s': %s", str,
+                    err->message);
+        return false;
+    }
+    return true;
+}
+
+/* Options shared by both syntaxes: server, wait, nowait; anything else is refused. */
+static bool chr_parse_flags(XptOpts *o, const char *str, const char *const *extra,
+                            XptChardevSpec *spec, GError **errp)
+{
+    bool nowait = false;
+    if (!chr_bool(o, "server", false, &spec->server, str, errp) ||
+        !chr_bool(o, "wait", true, &spec->wait, str, errp) ||
+        !chr_bool(o, "nowait", false, &nowait, str, errp)) {
+        return false;
+    }
+    if (nowait) {
+        spec->wait = false;
+    }
+    g_autofree const char **keys = xpt_opts_keys(o);
+    for (unsigned i = 0; keys[i]; i++) {
+        bool known = !strcmp(keys[i], "server") || !strcmp(keys[i], "wait") ||
+                     !strcmp(keys[i], "nowait");
+        for (unsigned j = 0; extra && extra[j] && !known; j++) {
+            known = !strcmp(keys[i], extra[j]);
+        }
+        if (!known) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "chardev '%s': unsupported option '%s' (xen-pt-dm supports id, "
+                        "path, fd, server and wait)", str, keys[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool chr_check_path(const char *path, const char *str, GError **errp)
+{
+    if (!*path) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "chardev '%s': empty socket path",
+                    str);
+        return false;
+    }
+    if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "chardev '%s': socket path longer than %zu bytes", str,
+                    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+        return false;
+    }
+    return true;
+}
+
+/* "unix:PATH[,opts]" or "stdio" (QEMU's legacy chardev syntax for -qmp/-qtest). */
+static bool chr_parse_legacy(const char *str, XptChardevSpec *spec, GError **errp)
+{
+    if (!strcmp(str, "stdio")) {
+        spec->backend = XPT_CHARDEV_STDIO;
+        return true;
+    }
+    if (!g_str_has_prefix(str, "unix:")) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "unsupported chardev '%s' (xen-pt-dm supports "
+                    "unix:PATH[,server=on,wait=off] and stdio)", str);
+        return false;
+    }
+    /* PATH runs to the first single ','; ",," is a literal comma. */
+    g_autoptr(GString) path = g_string_new(NULL);
+    const char *p = str + 5;
+    for (; *p && !(p[0] == ',' && p[1] != ','); p++) {
+        g_string_append_c(path, *p);
+        p += (p[0] == ',');
+    }
+    if (!chr_check_path(path->str, str, errp)) {
+        return false;
+    }
+    g_autoptr(XptOpts) o = xpt_opts_parse(*p ? p + 1 : "", NULL, errp);
+    if (!o || !chr_parse_flags(o, str, NULL, spec, errp)) {
+        return false;
+    }
+    spec->backend = XPT_CHARDEV_UNIX;
+    spec->path = g_strdup(path->str);
+    return true;
+}
+
+static bool chr_parse_opts(const char *str, XptChardevSpec *spec, GError **errp)
+{
+    g_autoptr(XptOpts) o = xpt_opts_parse(str, "backend", errp);
+    if (!o) {
+        return false;
+    }
+    const char *backend = xpt_opts_get(o, "backend");
+    const char *id = xpt_opts_get(o, "id");
+    if (!id || !*id) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "chardev '%s': id= is missing", str);
+        return false;
+    }
+    if (!g_strcmp0(backend, "stdio")) {
+        static const char *const extra[] = { "backend", "id", "signal", NULL };
+        bool sig;
+        if (!chr_bool(o, "signal", false, &sig, str, errp) ||
+            !chr_parse_flags(o, str, extra, spec, errp)) {
+            return false;
+        }
+        spec->backend = XPT_CHARDEV_STDIO;
+        spec->id = g_strdup(id);
+        return true;
+    }
+    if (g_strcmp0(backend, "socket") != 0) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "chardev '%s': backend '%s' is not supported (xen-pt-dm supports "
+                    "socket with path= or fd=, and stdio)", str, backend ? backend : "");
+        return false;
+    }
+    static const char *const extra[] = { "backend", "id", "path", "fd", NULL };
+    if (!chr_parse_flags(o, str, extra, spec, errp)) {
+        return false;
+    }
+    const char *path = xpt_opts_get(o, "path");
+    const char *fd = xpt_opts_get(o, "fd");
+    if (!path == !fd) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "chardev '%s': give exactly one of path= and fd=", str);
+        return false;
+    }
+    if (path) {
+        if (!chr_check_path(path, str, errp)) {
+            return false;
+        }
+        spec->backend = XPT_CHARDEV_UNIX;
+        spec->path = g_strdup(path);
+    } else {
+        guint64 n;
+        if (!g_ascii_string_to_unsigned(fd, 10, 0, INT_MAX, &n, NULL)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "chardev '%s': fd= expects a file descriptor number", str);
+            return false;
+        }
+        spec->backend = XPT_CHARDEV_FD;
+        spec->fd = (int)n;
+    }
+    spec->id = g_strdup(id);
+    return true;
+}
+
+bool xpt_chardev_parse(const char *str, bool legacy, XptChardevSpec *spec, GError **errp)
+{
+    memset(spec, 0, sizeof(*spec));
+    spec->fd = -1;
+    spec->wait = true;
+    bool ok = legacy ? chr_parse_legacy(str, spec, errp) : chr_parse_opts(str, spec, errp);
+    if (!ok) {
+        xpt_chardev_spec_clear(spec);
+    }
+    return ok;
+}
+
+/* ---- connection ---------------------------------------------------------------------- */
+
+static void chr_in_watch_add(XptChardev *c);
+static void chr_listen_watch_add(XptChardev *c);
+
+static gsize chr_pending(const XptChardev *c)
+{
+    return c->outbuf->len - c->out_pos;
+}
+
+bool xpt_chardev_connected(const XptChardev *c)
+{
+    return c->connected;
+}
+
+bool xpt_chardev_congested(const XptChardev *c)
+{
+    return c->connected && chr_pending(c) > XPT_CHARDEV_HIGH_WATER;
+}
+
+static gboolean chr_run_closed(gpointer opaque)
+{
+    XptChardev *c = opaque;
+    c->close_idle = 0;
+    if (c->h.closed) {
+        c->h.closed(c, c->opaque);
+    }
+    if (c->listen_fd >= 0 && !c->connected) {
+        chr_listen_watch_add(c);    /* next client */
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void chr_disconnect(XptChardev *c)
+{
+    if (!c->connected) {
+        return;
+    }
+    c->connected = false;
+    if (c->in_watch) {
+        g_source_remove(c->in_watch);
+        c->in_watch = 0;
+    }
+    if (c->out_watch) {
+        g_source_remove(c->out_watch);
+        c->out_watch = 0;
+    }
+    g_clear_pointer(&c->in_ch, g_io_channel_unref);
+    g_clear_pointer(&c->out_ch, g_io_channel_unref);
+    if (c->owns_fds) {
+        close(c->in_fd);
+        if (c->out_fd != c->in_fd) {
+            close(c->out_fd);
+        }
+    }
+    c->in_fd = c->out_fd = -1;
+    c->input_paused = false;
+    g_string_truncate(c->inbuf, 0);
+    g_string_truncate(c->outbuf, 0);
+    c->out_pos = 0;
+    if (!c->close_idle) {
+        c->close_idle = g_idle_add(chr_run_closed, c);
+    }
+}
+
+static gboolean chr_out_ready(GIOChannel *ch, GIOCondition cond, gpointer opaque);
+
+/* Send what the peer takes now; the rest waits for G_IO_OUT. May disconnect. */
+static void chr_flush(XptChardev *c)
+{
+    while (c->connected && chr_pending(c)) {
+        const char *p = c->outbuf->str + c->out_pos;
+        ssize_t n = c->is_socket ? send(c->out_fd, p, chr_pending(c), MSG_NOSIGNAL)
+                                 : write(c->out_fd, p, chr_pending(c));
+        if (n > 0) {
+            c->out_pos += n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->out_watch) {
+                c->out_watch = g_io_add_watch(c->out_ch, G_IO_OUT | G_IO_ERR | G_IO_HUP,
+                                              chr_out_ready, c);
+            }
+            return;
+        } else {
+            xpt_log_ratelimited(&c->trace_rl, XPT_LOG_QMP, "%s: peer gone while sending (%s)",
+                                c->what, n < 0 ? g_strerror(errno) : "no progress");
+            chr_disconnect(c);
+            return;
+        }
+    }
+    if (c->connected) {
+        g_string_truncate(c->outbuf, 0);
+        c->out_pos = 0;
+    }
+}
+
+bool xpt_chardev_write(XptChardev *c, const char *buf, size_t len)
+{
+    if (!c->connected) {
+        return false;
+    }
+    if (chr_pending(c) + len > XPT_CHARDEV_MAX_PENDING) {
+        xpt_warn_ratelimited(&c->warn_rl, "%s: the client does not read its replies (%zu "
+                             "bytes pending); disconnecting it", c->what,
+                             (size_t)chr_pending(c));
+        chr_disconnect(c);
+        return false;
+    }
+    if (c->out_pos && c->out_pos == c->outbuf->len) {
+        g_string_truncate(c->outbuf, 0);
+        c->out_pos = 0;
+    }
+    g_string_append_len(c->outbuf, buf, len);
+    chr_flush(c);
+    return c->connected;
+}
+
+/* Hand buffered input to the owner while it consumes and the output is not congested. */
+static void chr_offer_input(XptChardev *c)
+{
+    while (c->connected && c->inbuf->len && !xpt_chardev_congested(c)) {
+        size_t used = c->h.input ? c->h.input(c, c->inbuf->str, c->inbuf->len, c->opaque)
+                                 : c->inbuf->len;
+        if (!c->connected) {
+            return;
+        }
+        used = MIN(used, (size_t)c->inbuf->len);
+        g_string_erase(c->inbuf, 0, used);
+        if (used == 0) {
+            break;
+        }
+    }
+    if (c->connected && xpt_chardev_congested(c) && c->in_watch) {
+        g_source_remove(c->in_watch);
+        c->in_watch = 0;
+        c->input_paused = true;
+    }
+}
+
+static gboolean chr_in_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
+                             gpointer opaque)
+{
+    XptChardev *c = opaque;
+    char buf[XPT_CHARDEV_READ_CHUNK];
+    ssize_t n;
+
+    do {
+        n = read(c->in_fd, buf, sizeof(buf));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (n <= 0) {
+        c->in_watch = 0;
+        chr_disconnect(c);
+        return G_SOURCE_REMOVE;
+    }
+    g_string_append_len(c->inbuf, buf, n);
+    chr_offer_input(c);
+    if (!c->connected || c->input_paused) {
+        c->in_watch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean chr_out_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
+                              gpointer opaque)
+{
+    XptChardev *c = opaque;
+
+    c->out_watch = 0;
+    chr_flush(c);
+    if (c->connected && c->input_paused && !xpt_chardev_congested(c)) {
+        c->input_paused = false;
+        chr_in_watch_add(c);
+        chr_offer_input(c);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void chr_in_watch_add(XptChardev *c)
+{
+    c->in_watch = g_io_add_watch(c->in_ch, G_IO_IN | G_IO_HUP | G_IO_ERR, chr_in_ready, c);
+}
+
+static GIOChannel *chr_channel(int fd)
+{
+    GIOChannel *ch = g_io_channel_unix_new(fd);
+    g_io_channel_set_encoding(ch, NULL, NULL);
+    g_io_channel_set_buffered(ch, FALSE);
+    return ch;
+}
+
+static void chr_connect_fds(XptChardev *c, int in_fd, int out_fd, bool is_socket,
+                            bool owns_fds)
+{
+    c->in_fd = in_fd;
+    c->out_fd = out_fd;
+    c->is_socket = is_socket;
+    c->owns_fds = owns_fds;
+    c->in_ch = chr_channel(in_fd);
+    c->out_ch = out_fd == in_fd ? g_io_channel_ref(c->in_ch) : chr_channel(out_fd);
+    c->connected = true;
+    c->input_paused = false;
+    chr_in_watch_add(c);
+    xpt_log_ratelimited(&c->trace_rl, XPT_LOG_QMP, "%s: client connected", c->what);
+    if (c->h.opened) {
+        c->h.opened(c, c->opaque);
+    }
+}
+
+static gboolean chr_accept_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
+                                 gpointer opaque)
+{
+    XptChardev *c = opaque;
+    if (c->connected || c->close_idle) {
+        /* Still busy with the previous client: the new one waits in the backlog. */
+        c->listen_watch = 0;
+        return G_SOURCE_REMOVE;
+    }
+    int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+            errno != ECONNABORTED) {
+            static XptRateLimit rl = XPT_RATELIMIT_INIT(5, 60000);
+            xpt_warn_ratelimited(&rl, "%s: accept failed: %s", c->what, g_strerror(errno));
+        }
+        return G_SOURCE_CONTINUE;
+    }
+    c->listen_watch = 0;    /* one client at a time, as QEMU's socket chardev */
+    chr_connect_fds(c, fd, fd, true, true);
+    return G_SOURCE_REMOVE;
+}
+
+static void chr_listen_watch_add(XptChardev *c)
+{
+    if (!c->listen_watch) {
+        c->listen_watch = g_io_add_watch(c->listen_ch, G_IO_IN, chr_accept_ready, c);
+    }
+}
+
+/* ---- opening ------------------------------------------------------------------------- */
+
+static int chr_unix_socket(XptChardev *c, GError **errp)
+{
+    const char *path = c->spec.path;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0) {
+        xpt_error_set_errno(errp, errno, "%s: cannot create a socket", c->what);
+        return -1;
+    }
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    if (c->spec.server) {
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+            if (!S_ISSOCK(st.st_mode)) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "%s: cannot listen on unix:%s: a file that is not a socket "
+                            "is in the way", c->what, path);
+                close(fd);
+                return -1;
+            }
+            unlink(path);   /* stale socket of an earlier run, as QEMU does */
+        }
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+            listen(fd, CHR_LISTEN_BACKLOG) < 0) {
+            xpt_error_set_errno(errp, errno, "%s: cannot listen on unix:%s", c->what, path);
+            close(fd);
+            return -1;
+        }
+        c->bound_path = g_strdup(path);
+    } else {
+        int rc;
+        do {
+            rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+        } while (rc < 0 && errno == EINTR);
+        if (rc < 0) {
+            xpt_error_set_errno(errp, errno, "%s: cannot connect to unix:%s", c->what, path);
+            close(fd);
+            return -1;
+        }
+    }
+    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+    return fd;
+}
+
+/* An inherited fd= must be a stream socket, listening exactly when server=on. */
+static bool chr_check_fd(XptChardev *c, GError **errp)
+{
+    int fd = c->spec.fd;
+    struct stat st;
+    int type = 0, acceptconn = 0;
+    socklen_t len = sizeof(type), len2 = sizeof(acceptconn);
+
+    if (fstat(fd, &st) < 0) {
+        xpt_error_set_errno(errp, errno, "%s: fd=%d", c->what, fd);
+        return false;
+    }
+    if (!S_ISSOCK(st.st_mode) || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+        type != SOCK_STREAM ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acceptconn, &len2) < 0) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "%s: fd=%d is not a stream socket",
+                    c->what, fd);
+        return false;
+    }
+    if (c->spec.server && !acceptconn) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: fd=%d is not a listening socket (server=on)", c->what, fd);
+        return false;
+    }
+    if (!c->spec.server && acceptconn) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: fd=%d is a listening socket; add server=on", c->what, fd);
+        return false;
+    }
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0) {
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+    return true;
+}
+
+XptChardev *xpt_chardev_open(const XptChardevSpec *spec, const char *what,
+                             const XptChardevHandlers *handlers, void *opaque,
+                             GError **errp)
+{
+    XptChardev *c = g_new0(XptChardev, 1);
+    c->spec = *spec;
+    c->spec.id = g_strdup(spec->id);
+    c->spec.path = g_strdup(spec->path);
+    c->what = g_strdup(what);
+    c->h = *handlers;
+    c->opaque = opaque;
+    c->listen_fd = c->in_fd = c->out_fd = -1;
+    c->inbuf = g_string_new(NULL);
+    c->outbuf = g_string_new(NULL);
+    c->trace_rl = (XptRateLimit)XPT_RATELIMIT_INIT(10, 1000);
+    c->warn_rl = (XptRateLimit)XPT_RATELIMIT_INIT(1, 60000);
+
+    int fd = -1;
+    switch (spec->backend) {
+    case XPT_CHARDEV_STDIO:
+        chr_connect_fds(c, STDIN_FILENO, STDOUT_FILENO, false, false);
+        return c;
+    case XPT_CHARDEV_UNIX:
+        fd = chr_unix_socket(c, errp);
+        if (fd < 0) {
+            xpt_chardev_free(c);
+            return NULL;
+        }
+        break;
+    case XPT_CHARDEV_FD:
+        if (!chr_check_fd(c, errp)) {
+            c->spec.fd = -1;    /* not ours to close */
+            xpt_chardev_free(c);
+            return NULL;
+        }
+        fd = spec->fd;
+        break;
+    }
+    if (spec->server) {
+        c->listen_fd = fd;
+        c->listen_ch = chr_channel(fd);
+        chr_listen_watch_add(c);
+    } else {
+        chr_connect_fds(c, fd, fd, true, true);
+    }
+    return c;
+}
+
+void xpt_chardev_flush_sync(XptChardev *c, unsigned timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    while (c->connected && chr_pending(c)) {
+        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+        if (left_ms <= 0) {
+            return;
+        }
+        struct pollfd pfd = { .fd = c->out_fd, .events = POLLOUT };
+        int rc = poll(&pfd, 1, (int)left_ms);
+        if (rc < 0 && errno != EINTR) {
+            return;
+        }
+        if (rc > 0) {
+            chr_flush(c);
+        }
+    }
+}
+
+void xpt_chardev_free(XptChardev *c)
+{
+    if (!c) {
+        return;
+    }
+    c->h.closed = NULL;
+    chr_disconnect(c);
+    if (c->close_idle) {
+        g_source_remove(c->close_idle);
+        c->close_idle = 0;
+    }
+    if (c->listen_watch) {
+        g_source_remove(c->listen_watch);
+    }
+    g_clear_pointer(&c->listen_ch, g_io_channel_unref);
+    if (c->listen_fd >= 0) {
+        close(c->listen_fd);
+    }
+    if (c->bound_path) {
+        unlink(c->bound_path);
+        g_free(c->bound_path);
+    }
+    g_string_free(c->inbuf, TRUE);
+    g_string_free(c->outbuf, TRUE);
+    xpt_chardev_spec_clear(&c->spec);
+    g_free(c->what);
+    g_free(c);
+}
