@@ -64,6 +64,11 @@ $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
 
+# The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
+$(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
+
 $(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
