@@ -70,8 +70,8 @@ static const char usage[] =
     "  -S                       start paused: QMP query-status says prelaunch until cont\n"
     "  -D FILE                  write log messages to FILE\n"
     "  -d CATEGORIES            enable log categories (-d help lists them)\n"
-    "  -display none, -nodefaults, -no-user-config, -name NAME, -no-shutdown,\n"
-    "  -monitor none\n"
+    "  -display none, -vnc none, -audio none, -nodefaults, -no-user-config, -name NAME,\n"
+    "  -no-shutdown, -monitor none\n"
     "                           accepted for libxl and libqtest compatibility\n";
 
 /* Options for emulated devices xen-pt-dm does not provide: refused, with the reason. */
@@ -190,6 +190,14 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             if (strcmp(arg, "none") != 0) {
                 g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                             "-display %s: xen-pt-dm has no display; use -display none", arg);
+                return -1;
+            }
+        } else if (!strcmp(o, "-audio") || !strcmp(o, "-vnc")) {
+            NEED_ARG();
+            if (strcmp(arg, "none") != 0) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "%s %s: xen-pt-dm has no %s; use %s none", o, arg,
+                            o[1] == 'a' ? "audio device" : "display (no VNC server)", o);
                 return -1;
             }
         } else if (!strcmp(o, "-name")) {

@@ -1127,6 +1127,23 @@ static void test_quit(void)
 }
 
 /* SIGTERM after a QMP session: SHUTDOWN "host-signal", exit status 0 (libqtest). */
+/*
+ * QEMU's libqtest command line (reference/qtest-qmp.md §libqtest): both sockets connect
+ * out, -display none -audio none, then endianness, greeting, qmp_capabilities; SIGTERM
+ * gives SHUTDOWN and exit status 0.
+ */
+static void test_libqtest_command_line(void)
+{
+    Vm *vm = vm_start("-qtest-log /dev/null -display none -audio none -accel qtest", true);
+    g_autofree char *e = xpt_qts_command(vm->qts, "endianness");
+    g_assert_cmpstr(e, ==, "OK little");
+    g_assert_true(json_object_has_member(json_node_get_object(vm->greeting), "QMP"));
+    xpt_qts_signal(vm->qts, SIGTERM);
+    g_autoptr(JsonNode) ev = xpt_qmp_event_wait(vm->qmp, "SHUTDOWN");
+    g_assert_cmpint(xpt_qts_wait_exit(vm->qts, 10000), ==, 0);
+    vm_finish(vm);
+}
+
 static void test_sigterm(void)
 {
     Vm *vm = vm_start("", true);
@@ -1430,6 +1447,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/stop-cont", test_stop_cont);
     g_test_add_func("/qmp/quit", test_quit);
     g_test_add_func("/qmp/sigterm", test_sigterm);
+    g_test_add_func("/qmp/libqtest-command-line", test_libqtest_command_line);
     g_test_add_func("/qmp/two-monitors", test_two_monitors);
     g_test_add_func("/qmp/vanishing-clients", test_vanishing_clients);
     g_test_add_func("/qmp/stdio", test_qmp_stdio);
