@@ -384,6 +384,113 @@ static void test_msi_host_enabled_at_attach(void)
     xpt_test_finish(qts);
 }
 
+/*
+ * NVIDIA GT218 VGA + HDMI audio (pciutils-tests/tree-asus-p6t6 06:00.0/06:00.1) in one
+ * guest slot: each function binds its own INTx pin (A: host IRQ 11, B: host IRQ 5) to
+ * (slot 4, INTA/INTB), the VGA's host MSI (captured enabled) is cleared at attach, and
+ * both functions' MSI bind independently with their own host SBDF.
+ */
+static void test_gt218_functions(void)
+{
+    const char *dump = xpt_test_fixture("pciutils-tests/tree-asus-p6t6");
+    g_autofree char *args = g_strdup_printf(
+        "-device xen-pci-passthrough,hostaddr=0000:06:00.0,id=vga,addr=04.0,"
+        "multifunction=on,host-dump=%s "
+        "-device xen-pci-passthrough,hostaddr=0000:06:00.1,id=hda,addr=04.1,"
+        "multifunction=on,host-dump=%s", dump, dump);
+    XptQts *qts = xpt_qts_start(args);
+    const uint8_t vga = 0x20, hda = 0x21;
+    const unsigned cap = 0x68;
+
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    JsonArray *intx = xpt_state_array(st, "intx");
+    g_assert_cmpuint(json_array_get_length(intx), ==, 2);
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *b = json_array_get_object_element(intx, i);
+        g_assert_cmpint(json_object_get_int_member(b, "dev"), ==, 4);
+    }
+    g_assert_cmphex(xpt_cfg_readb(qts, vga, 0x3d), ==, 1);
+    g_assert_cmphex(xpt_cfg_readb(qts, hda, 0x3d), ==, 2);
+    g_autoptr(GArray) cleared = xpt_test_host_writes_at(qts, "vga", cap + 2);
+    g_assert_cmpuint(cleared->len, ==, 1);
+    g_assert_cmphex(g_array_index(cleared, uint32_t, 0) & 1, ==, 0);
+    g_assert_cmphex(xpt_cfg_readw(qts, vga, cap + 2) & 1, ==, 0);
+
+    msi_program(qts, vga, cap, 0xfee00000, 0x0051);
+    msi_enable(qts, vga, cap, true);
+    msi_program(qts, hda, cap, 0xfee01000, 0x0052);
+    msi_enable(qts, hda, cap, true);
+    g_autoptr(JsonNode) st2 = xpt_sim_state(qts);
+    JsonArray *pirqs = xpt_state_array(st2, "pirqs");
+    bool seen[2] = { false, false };
+    for (guint i = 0; i < json_array_get_length(pirqs); i++) {
+        JsonObject *p = json_array_get_object_element(pirqs, i);
+        if (g_strcmp0(json_object_get_string_member(p, "source"), "msi") != 0) {
+            continue;
+        }
+        const char *sbdf = json_object_get_string_member(p, "sbdf");
+        JsonObject *b = xpt_state_msi_binding(st2, json_object_get_int_member(p, "pirq"));
+        g_assert_nonnull(b);
+        unsigned f = !g_strcmp0(sbdf, "0000:06:00.1");
+        g_assert_true(f == 1 || !g_strcmp0(sbdf, "0000:06:00.0"));
+        g_assert_cmphex(json_object_get_int_member(b, "gvec"), ==, f ? 0x52 : 0x51);
+        g_assert_cmphex(json_object_get_int_member(b, "gflags"), ==,
+                        (f ? 0x01 : 0x00) | GF_UNMASKED);
+        seen[f] = true;
+    }
+    g_assert_true(seen[0] && seen[1]);
+    /* disabling one function leaves the other bound */
+    msi_enable(qts, vga, cap, false);
+    g_autoptr(JsonNode) st3 = xpt_sim_state(qts);
+    JsonObject *p = NULL;
+    g_assert_cmpuint(count_pirqs(st3, "msi", &p), ==, 1);
+    g_assert_cmpstr(json_object_get_string_member(p, "sbdf"), ==, "0000:06:00.1");
+    xpt_test_finish(qts);
+}
+
+/*
+ * RTL8111 (tree-asus-p6t6 07:00.0): MSI-X table at offset 0 of BAR4, a prefetchable
+ * 64-bit BAR (host 0xf8df0000), PBA in the same page; MSI captured enabled on the host.
+ * As the r8169 driver does: program entry 0, unmask, enable MSI-X.
+ */
+static void test_rtl8111_msix(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-device xen-pci-passthrough,hostaddr=0000:07:00.0,id=pt0,host-dump=%s",
+        xpt_test_fixture("pciutils-tests/tree-asus-p6t6"));
+    XptQts *qts = xpt_qts_start(args);
+    const unsigned msix = 0xb0, msi = 0x50;
+    const uint64_t bar4 = 0xe0000000ull;
+    g_autoptr(GArray) cleared = xpt_test_host_writes_at(qts, "pt0", msi + 2);
+    g_assert_cmpuint(cleared->len, ==, 1);
+    g_assert_cmphex(g_array_index(cleared, uint32_t, 0) & 1, ==, 0);
+    g_assert_cmphex(xpt_cfg_readl(qts, SLOT2, 0x20), ==, 0x0000000c);   /* 64-bit pref */
+    xpt_cfg_writel(qts, SLOT2, 0x20, (uint32_t)bar4 | 0xc);
+    xpt_cfg_writel(qts, SLOT2, 0x24, 0);
+    xpt_cfg_writew(qts, SLOT2, 0x04, 0x0006);
+    /* entry 0 reads masked until the driver unmasks it */
+    g_assert_cmphex(xpt_readl(qts, bar4 + 12), ==, 1);
+    xpt_writel(qts, bar4 + 0, 0xfee02000);
+    xpt_writel(qts, bar4 + 4, 0);
+    xpt_writel(qts, bar4 + 8, 0x0061);
+    xpt_writel(qts, bar4 + 12, 0);
+    assert_no_msi(qts);                                   /* MSI-X not enabled yet */
+    xpt_cfg_writew(qts, SLOT2, msix + 2, 0x8000);
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    JsonObject *p = NULL;
+    g_assert_cmpuint(count_pirqs(st, "msi", &p), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(p, "entry"), ==, 0);
+    g_assert_cmphex(json_object_get_int_member(p, "table_base"), ==, 0xf8df0000);
+    JsonObject *b = xpt_state_msi_binding(st, json_object_get_int_member(p, "pirq"));
+    g_assert_nonnull(b);
+    g_assert_cmphex(json_object_get_int_member(b, "gvec"), ==, 0x61);
+    g_assert_cmphex(json_object_get_int_member(b, "gflags"), ==, 0x02 | GF_UNMASKED);
+    g_assert_cmphex(json_object_get_int_member(b, "gtable"), ==, bar4);
+    xpt_cfg_writew(qts, SLOT2, msix + 2, 0x0000);
+    assert_no_msi(qts);
+    xpt_test_finish(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -402,5 +509,7 @@ int main(int argc, char **argv)
     g_test_add_func("/irq/msi/pv-on-hvm", test_msi_pv_on_hvm);
     g_test_add_func("/irq/msi/hda", test_msi_hda);
     g_test_add_func("/irq/msi/host-enabled-at-attach", test_msi_host_enabled_at_attach);
+    g_test_add_func("/irq/gt218-functions", test_gt218_functions);
+    g_test_add_func("/irq/rtl8111-msix", test_rtl8111_msix);
     return g_test_run();
 }
