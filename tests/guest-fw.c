@@ -207,3 +207,51 @@ void guest_dump_lspci(const GuestDev *d, GString *out)
     }
     g_string_append_c(out, '\n');
 }
+
+/* Offset of capability @id in the guest's chain, or 0 (bounded walk). */
+static unsigned guest_find_cap(XptQts *qts, uint8_t devfn, uint8_t id)
+{
+    if (!(xpt_cfg_readw(qts, devfn, 0x06) & 0x10)) {
+        return 0;
+    }
+    unsigned pos = xpt_cfg_readb(qts, devfn, 0x34) & ~3u;
+    for (unsigned n = 0; pos >= 0x40 && n < 48; n++) {
+        if (xpt_cfg_readb(qts, devfn, pos) == id) {
+            return pos;
+        }
+        pos = xpt_cfg_readb(qts, devfn, pos + 1) & ~3u;
+    }
+    return 0;
+}
+
+int guest_enable_interrupts(XptQts *qts, GuestDev *d, uint8_t vector)
+{
+    unsigned msix = guest_find_cap(qts, d->devfn, 0x11);
+    if (msix) {
+        uint32_t table = xpt_cfg_readl(qts, d->devfn, msix + 4);
+        GuestBar *b = &d->bars[table & 7];
+        if ((table & 7) < 6 && b->present && b->addr && !b->io) {
+            uint64_t entry = b->addr + (table & ~7u);
+            xpt_writel(qts, entry + 0, 0xFEE00000);     /* fixed delivery to APIC 0 */
+            xpt_writel(qts, entry + 4, 0);
+            xpt_writel(qts, entry + 8, vector);
+            xpt_writel(qts, entry + 12, 0);             /* unmask */
+            uint16_t ctrl = xpt_cfg_readw(qts, d->devfn, msix + 2);
+            xpt_cfg_writew(qts, d->devfn, msix + 2, (ctrl | 0x8000) & ~0x4000);
+            return 2;
+        }
+    }
+    unsigned msi = guest_find_cap(qts, d->devfn, 0x05);
+    if (msi) {
+        uint16_t ctrl = xpt_cfg_readw(qts, d->devfn, msi + 2);
+        unsigned data = (ctrl & 0x80) ? 0x0C : 0x08;
+        xpt_cfg_writel(qts, d->devfn, msi + 4, 0xFEE00000);
+        if (ctrl & 0x80) {
+            xpt_cfg_writel(qts, d->devfn, msi + 8, 0);
+        }
+        xpt_cfg_writew(qts, d->devfn, msi + data, vector);
+        xpt_cfg_writew(qts, d->devfn, msi + 2, ctrl | 1);
+        return 1;
+    }
+    return 0;
+}

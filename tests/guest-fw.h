@@ -40,6 +40,14 @@ void guest_size_bars(XptQts *qts, GuestDev *dev);
  */
 void guest_setup_all(XptQts *qts, GuestDev *devs, unsigned n);
 
+/**
+ * guest_enable_interrupts: what a driver does after firmware: with MSI-X, program table
+ * entry 0 (address 0xFEE00000, data @vector), unmask it and enable MSI-X (the table BAR
+ * must be placed and decoded); else with MSI, program address/data and enable MSI.
+ * Returns 2 (MSI-X), 1 (MSI) or 0 (neither).
+ */
+int guest_enable_interrupts(XptQts *qts, GuestDev *dev, uint8_t vector);
+
 /** Read the 256-byte guest view of @dev into dev->config. */
 void guest_read_config(XptQts *qts, GuestDev *dev);
 

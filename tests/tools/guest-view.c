@@ -109,6 +109,13 @@ int main(int argc, char **argv)
     GuestDev devs[256];
     unsigned n = guest_scan(qts, devs, G_N_ELEMENTS(devs));
     guest_setup_all(qts, devs, n);
+    /* then each passthrough function's driver turns on its interrupts, vectors from 0x30 */
+    for (unsigned k = 0; k < n; k++) {
+        if (devs[k].devfn >= 0x10) {
+            guest_enable_interrupts(qts, &devs[k], (uint8_t)(0x30 + k));
+            guest_read_config(qts, &devs[k]);
+        }
+    }
 
     g_autoptr(GString) dump = g_string_new(NULL);
     for (unsigned k = 0; k < n; k++) {
@@ -129,7 +136,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "guest-view: cannot write the lspci dump\n");
         return 1;
     }
-    printf("Guest view of bus 0 (lspci -vv -nn on the guest-visible config space):\n\n");
+    printf("Guest view of bus 0 after hvmloader-like set-up and each driver enabling MSI-X or "
+           "MSI\n(lspci -vv -nn on the guest-visible config space):\n\n");
     fflush(stdout);
     /* lspci -vv probes libkmod for module names, which a dump has no use for. */
     g_autofree char *cmd = g_strdup_printf("lspci -F '%s' -vv -nn 2>&1 | grep -v 'libkmod'",
