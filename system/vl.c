@@ -5,10 +5,13 @@
  */
 #include <errno.h>
 #include <glib-unix.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config-host.h"
 #include "hw/i386/machine.h"
@@ -20,6 +23,7 @@
 #include "util/error.h"
 #include "util/log.h"
 #include "util/opts.h"
+#include "util/sandbox.h"
 
 typedef struct Config {
     const char *accel;
@@ -35,7 +39,26 @@ typedef struct Config {
     GPtrArray *qmps;         /* -qmp strings */
     bool start_paused;       /* -S */
     const char *xen_domid;
+    bool xen_domid_restrict; /* -xen-domid-restrict */
+    const char *runas;       /* -runas USER|UID:GID */
+    const char *chroot_dir;  /* -chroot DIR */
+    const char *sandbox;     /* -sandbox SPEC */
 } Config;
+
+/*
+ * -chroot, -runas and -sandbox, checked and resolved before anything is created (the
+ * user and groups are looked up while /etc is still reachable), applied by
+ * deprivilege() once start-up is over.
+ */
+typedef struct Privileges {
+    const char *chroot_dir;
+    const char *runas;       /* as given, for messages; NULL = no -runas */
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups;           /* supplementary groups to set (g_free) */
+    int ngroups;
+    XptSandboxOptions sandbox;
+} Privileges;
 
 /* A QMP monitor to open: from -mon chardev=ID,mode=control or -qmp SPEC. */
 typedef struct MonitorSpec {
@@ -68,10 +91,19 @@ static const char usage[] =
     "  -qmp unix:PATH[,server=on][,wait=off] | stdio\n"
     "                           QMP monitor (shorthand for -chardev + -mon)\n"
     "  -S                       start paused: QMP query-status says prelaunch until cont\n"
+    "  -xen-domid N             serve Xen domain N (the xen accelerator; libxl passes it)\n"
+    "  -xen-domid-restrict      restrict the Xen handles to domain N once started\n"
+    "  -chroot DIR              chroot to DIR once started (before -runas)\n"
+    "  -runas USER|UID:GID      then drop root for that user and group\n"
+    "  -sandbox on|off[,obsolete=allow|deny][,elevateprivileges=allow|deny|children]\n"
+    "          [,spawn=allow|deny][,resourcecontrol=allow|deny]\n"
+    "                           then arm a seccomp allow-list: any other system call\n"
+    "                           kills the process (SIGSYS, exit status 159)\n"
     "  -D FILE                  write log messages to FILE\n"
     "  -d CATEGORIES            enable log categories (-d help lists them)\n"
     "  -display none, -vnc none, -audio none, -nodefaults, -no-user-config, -name NAME,\n"
-    "  -no-shutdown, -monitor none\n"
+    "  -no-shutdown, -monitor none, -net none, -vga none, -serial none, -boot ORDER,\n"
+    "  -no-acpi\n"
     "                           accepted for libxl and libqtest compatibility\n";
 
 /* Options for emulated devices xen-pt-dm does not provide: refused, with the reason. */
@@ -99,6 +131,40 @@ static bool parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *ou
         return false;
     }
     *out = v;
+    return true;
+}
+
+/*
+ * -boot [order=]DRIVES[,once=DRIVES][,menu=on|off][,strict=on|off][,splash=FILE]
+ * [,splash-time=MS][,reboot-timeout=MS] (QEMU's syntax; DRIVES are letters a-p): checked,
+ * then ignored, as the guest's firmware (hvmloader) does the booting.
+ */
+static bool check_boot(const char *spec, GError **errp)
+{
+    g_autoptr(XptOpts) o = xpt_opts_parse(spec, "order", errp);
+    bool flag;
+    if (!o) {
+        g_prefix_error(errp, "-boot %s: ", spec);
+        return false;
+    }
+    const char *drives[] = { xpt_opts_get(o, "order"), xpt_opts_get(o, "once") };
+    for (size_t i = 0; i < G_N_ELEMENTS(drives); i++) {
+        if (drives[i] && (!*drives[i] || strspn(drives[i], "abcdefghijklmnop") !=
+                                             strlen(drives[i]))) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-boot %s: '%s' is not a boot "
+                        "order (letters a-p, as libxl's order=cda)", spec, drives[i]);
+            return false;
+        }
+    }
+    xpt_opts_get(o, "splash");
+    xpt_opts_get(o, "splash-time");
+    xpt_opts_get(o, "reboot-timeout");
+    if (!xpt_opts_get_bool(o, "menu", false, &flag, errp) ||
+        !xpt_opts_get_bool(o, "strict", false, &flag, errp) ||
+        !xpt_opts_check_unused(o, "boot", errp)) {
+        g_prefix_error(errp, "-boot %s: ", spec);
+        return false;
+    }
     return true;
 }
 
@@ -136,6 +202,11 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
                 return -1;
             }
             cfg->accel = g_intern_string(xpt_opts_get(ao, "accel"));
+            if (!cfg->accel || !*cfg->accel) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "-accel %s: no accelerator named (use xen or qtest)", arg);
+                return -1;
+            }
             const char *fail = xpt_opts_get(ao, "sim-fail");
             if (fail) {
                 g_ptr_array_add(cfg->sim_faults, g_strdup(fail));
@@ -161,7 +232,7 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             NEED_ARG();
             uint64_t n;
             g_auto(GStrv) parts = g_strsplit(arg, ",", 2);
-            if (!parse_u64("-smp", parts[0], 128, &n, errp)) {
+            if (!parse_u64("-smp", parts[0] ? parts[0] : "", 128, &n, errp)) {
                 return -1;
             }
             cfg->vcpus = n;
@@ -185,6 +256,17 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
         } else if (!strcmp(o, "-xen-domid")) {
             NEED_ARG();
             cfg->xen_domid = arg;
+        } else if (!strcmp(o, "-xen-domid-restrict")) {
+            cfg->xen_domid_restrict = true;
+        } else if (!strcmp(o, "-runas")) {
+            NEED_ARG();
+            cfg->runas = arg;
+        } else if (!strcmp(o, "-chroot")) {
+            NEED_ARG();
+            cfg->chroot_dir = arg;
+        } else if (!strcmp(o, "-sandbox")) {
+            NEED_ARG();
+            cfg->sandbox = arg;
         } else if (!strcmp(o, "-display")) {
             NEED_ARG();
             if (strcmp(arg, "none") != 0) {
@@ -224,6 +306,18 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
         } else if (!strcmp(o, "-nodefaults") || !strcmp(o, "-no-user-config") ||
                    !strcmp(o, "-no-shutdown")) {
             /* accepted: nothing is created by default, there is no user config */
+        } else if (!strcmp(o, "-boot")) {
+            /* libxl always passes order=cda for HVM: booting is hvmloader's business */
+            NEED_ARG();
+            if (!check_boot(arg, errp)) {
+                return -1;
+            }
+        } else if (!strcmp(o, "-no-acpi")) {
+            /* libxl with acpi=0: the ACPI tables are hvmloader's (no hot-plug without) */
+        } else if ((!strcmp(o, "-net") || !strcmp(o, "-vga") || !strcmp(o, "-serial")) &&
+                   arg && !strcmp(arg, "none")) {
+            /* libxl's -net none (no emulated NIC): nothing to create */
+            i++;
         } else {
             for (size_t r = 0; r < G_N_ELEMENTS(refused); r++) {
                 if (!strcmp(o, refused[r].opt)) {
@@ -387,6 +481,182 @@ static bool parse_monitors(const Config *cfg, GPtrArray *out, GError **errp)
     return true;
 }
 
+/* ---- -chroot, -runas, -sandbox (SPEC §7 "Privileges") ------------------------------------ */
+
+static void privileges_clear(Privileges *p)
+{
+    g_free(p->groups);
+    p->groups = NULL;
+}
+
+/* "UID:GID" (QEMU's numeric -runas form, as libxl passes it) → true. */
+static bool parse_uid_gid(const char *spec, uid_t *uid, gid_t *gid)
+{
+    g_auto(GStrv) parts = g_strsplit(spec, ":", -1);
+    guint64 u, g;
+    if (g_strv_length(parts) != 2 ||
+        !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXUINT32 - 1, &u, NULL) ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 0, G_MAXUINT32 - 1, &g, NULL)) {
+        return false;
+    }
+    *uid = (uid_t)u;
+    *gid = (gid_t)g;
+    return true;
+}
+
+/*
+ * -runas SPEC: a user name (uid, primary gid and its supplementary groups, as QEMU's
+ * initgroups) or UID:GID (that group only). Looked up now, while the password and group
+ * databases are reachable: after -chroot they are not.
+ */
+static bool resolve_runas(const char *spec, Privileges *p, GError **errp)
+{
+    errno = 0;
+    struct passwd *pw = getpwnam(spec);
+    if (pw) {
+        p->uid = pw->pw_uid;
+        p->gid = pw->pw_gid;
+        int n = 16;
+        for (;;) {
+            g_free(p->groups);
+            p->groups = g_new(gid_t, n);
+            int got = n;
+            if (getgrouplist(pw->pw_name, pw->pw_gid, p->groups, &got) >= 0) {
+                p->ngroups = got;
+                break;
+            }
+            if (got <= n) {
+                /* not a size problem: the primary group alone */
+                p->groups[0] = pw->pw_gid;
+                p->ngroups = 1;
+                break;
+            }
+            n = got;
+        }
+    } else if (parse_uid_gid(spec, &p->uid, &p->gid)) {
+        p->groups = g_new(gid_t, 1);
+        p->groups[0] = p->gid;
+        p->ngroups = 1;
+    } else {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "-runas %s: no such user; give a user of the password database "
+                    "(getent passwd) or UID:GID", spec);
+        return false;
+    }
+    p->runas = spec;
+    return true;
+}
+
+/* Check -chroot/-runas/-sandbox before anything is created: one line and exit 1. */
+static bool parse_privileges(const Config *cfg, Privileges *p, GError **errp)
+{
+    if (cfg->sandbox && !xpt_sandbox_parse(cfg->sandbox, &p->sandbox, errp)) {
+        return false;
+    }
+    if (cfg->chroot_dir) {
+        if (!g_file_test(cfg->chroot_dir, G_FILE_TEST_IS_DIR)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                        "-chroot %s: not a directory; create it first (libxl uses "
+                        "XEN_RUN_DIR/qemu-root-DOMID)", cfg->chroot_dir);
+            return false;
+        }
+        if (geteuid() != 0) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "-chroot %s: chroot needs root; start xen-pt-dm as root (as libxl "
+                        "does) or leave -chroot out", cfg->chroot_dir);
+            return false;
+        }
+        p->chroot_dir = cfg->chroot_dir;
+    }
+    if (cfg->runas) {
+        if (!resolve_runas(cfg->runas, p, errp)) {
+            return false;
+        }
+        if (geteuid() != 0) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "-runas %s: switching user needs root; start xen-pt-dm as root (as "
+                        "libxl does) or leave -runas out", cfg->runas);
+            return false;
+        }
+    }
+    if (cfg->chroot_dir && !cfg->runas) {
+        xpt_warn_report("-chroot without -runas: a process that is still root can leave a "
+                        "chroot; add -runas USER (libxl's dm_restrict passes both)");
+    }
+    return true;
+}
+
+/* setgroups, setresgid, setresuid; then prove root cannot be regained (QEMU does too). */
+static bool drop_privileges(const Privileges *p, GError **errp)
+{
+    const char *step;
+    if (setgroups((size_t)p->ngroups, p->groups) < 0) {
+        step = "setgroups";
+    } else if (setresgid(p->gid, p->gid, p->gid) < 0) {
+        step = "setresgid";
+    } else if (setresuid(p->uid, p->uid, p->uid) < 0) {
+        step = "setresuid";
+    } else {
+        step = NULL;
+    }
+    if (step) {
+        int err = errno;
+        g_set_error(errp, XPT_ERRNO_ERROR, err, "-runas %s: %s failed: %s; start xen-pt-dm "
+                    "as root", p->runas, step, g_strerror(err));
+        return false;
+    }
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    bool dropped = getresuid(&ru, &eu, &su) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
+                   ru == p->uid && eu == p->uid && su == p->uid &&
+                   rg == p->gid && eg == p->gid && sg == p->gid;
+    if (dropped && p->uid != 0) {
+        dropped = setuid(0) < 0 && seteuid(0) < 0 && setgid(0) < 0;
+    }
+    if (!dropped) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_FAILED,
+                    "-runas %s: the process could still regain root after dropping "
+                    "privileges; refusing to run", p->runas);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Once start-up is over (every file, socket, device and Xen handle opened; the xen
+ * accelerator already restricted its handles): chroot, then drop to -runas, then arm the
+ * sandbox — QEMU's order (os_setup_post, then the seccomp filter that forbids set*id).
+ */
+static bool deprivilege(const Privileges *p, GError **errp)
+{
+    if (p->chroot_dir) {
+        if (chroot(p->chroot_dir) < 0 || chdir("/") < 0) {
+            int err = errno;
+            g_set_error(errp, XPT_ERRNO_ERROR, err, "-chroot %s: %s; start xen-pt-dm as "
+                        "root with an existing directory", p->chroot_dir, g_strerror(err));
+            return false;
+        }
+    }
+    if (p->runas && !drop_privileges(p, errp)) {
+        return false;
+    }
+    if (p->sandbox.enable) {
+        g_autoptr(XptSandbox) sb = xpt_sandbox_build(&p->sandbox, errp);
+        if (!sb) {
+            return false;
+        }
+        /* One line to stderr (the toolstack's log), whatever -D says. */
+        fprintf(stderr, "xen-pt-dm: sandbox: arming a seccomp allow-list of %u system "
+                "calls; any other kills xen-pt-dm with SIGSYS (exit status 159, kernel audit "
+                "record type=1326)\n", xpt_sandbox_nr_syscalls(sb));
+        fflush(stderr);
+        if (!xpt_sandbox_load(sb, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void quit_loop(void *opaque)
 {
     g_main_loop_quit(opaque);
@@ -421,9 +691,9 @@ static const XptQmpMachineOps machine_ops = { .request_unplug = xpt_machine_devi
  * monitors, @start (the accelerator begins delivering guest I/O), the main loop until
  * quit/SIGTERM/SIGINT/failure. Returns the exit status (0, or 1 on a failure).
  */
-static int run_machine(const Config *cfg, XptMachine *m, GPtrArray *monitors,
-                       bool (*start)(void *opaque, GError **errp), void *start_opaque,
-                       Run *run)
+static int run_machine(const Config *cfg, const Privileges *priv, XptMachine *m,
+                       GPtrArray *monitors, bool (*start)(void *opaque, GError **errp),
+                       void *start_opaque, Run *run)
 {
     g_autoptr(GError) err = NULL;
     int status = 0;
@@ -455,10 +725,15 @@ static int run_machine(const Config *cfg, XptMachine *m, GPtrArray *monitors,
     if (status == 0) {
         guint sigterm = g_unix_signal_add(SIGTERM, on_signal, run->loop);
         guint sigint = g_unix_signal_add(SIGINT, on_signal, run->loop);
-        g_main_loop_run(run->loop);
+        if (!deprivilege(priv, &err)) {
+            xpt_error_report("%s", err->message);
+            status = 1;
+        } else {
+            g_main_loop_run(run->loop);
+            status = run->failed ? 1 : 0;
+        }
         g_source_remove(sigterm);
         g_source_remove(sigint);
-        status = run->failed ? 1 : 0;
     }
     m->device_deleted = NULL;
     xpt_qmp_finalize();
@@ -480,11 +755,17 @@ static bool qtest_start(void *opaque, GError **errp)
 }
 
 /* -accel qtest: the simulated hypervisor; exit status 2 when it reports a leak. */
-static int run_qtest(const Config *cfg, XptMachineOptions *mo, GPtrArray *monitors)
+static int run_qtest(const Config *cfg, const Privileges *priv, XptMachineOptions *mo,
+                     GPtrArray *monitors)
 {
     g_autoptr(GError) err = NULL;
     if (!cfg->qtest_chardev) {
         xpt_error_report("-accel qtest needs -qtest unix:PATH[,server=on] or -qtest stdio");
+        return 1;
+    }
+    if (cfg->xen_domid_restrict) {
+        xpt_error_report("-xen-domid-restrict: only the xen accelerator (-xen-domid N) has "
+                         "Xen handles to restrict; leave it out with -accel qtest");
         return 1;
     }
     mo->host_shadow = true;      /* qtest: host devices are never written (SPEC §3) */
@@ -504,7 +785,7 @@ static int run_qtest(const Config *cfg, XptMachineOptions *mo, GPtrArray *monito
     }
     Run run = { .loop = g_main_loop_new(NULL, FALSE) };
     QtestStart q = { accel, m, cfg, &run };
-    int status = run_machine(cfg, m, monitors, qtest_start, &q, &run);
+    int status = run_machine(cfg, priv, m, monitors, qtest_start, &q, &run);
     g_main_loop_unref(run.loop);
     xpt_machine_free(m);
     if (xpt_qtest_accel_finish(accel) > 0 && status == 0) {
@@ -517,12 +798,15 @@ static int run_qtest(const Config *cfg, XptMachineOptions *mo, GPtrArray *monito
 typedef struct XenStart {
     XptXenAccel *xa;
     XptMachine *m;
+    bool restrict_handles;      /* -xen-domid-restrict */
 } XenStart;
 
+/* Enable, bind, write "running"; then -xen-domid-restrict (start-up needs are done). */
 static bool xen_start(void *opaque, GError **errp)
 {
     XenStart *x = opaque;
-    return xpt_xen_accel_start(x->xa, x->m, errp);   /* enable, bind, write "running" */
+    return xpt_xen_accel_start(x->xa, x->m, errp) &&
+           (!x->restrict_handles || xpt_xen_accel_restrict(x->xa, errp));
 }
 
 /*
@@ -531,7 +815,8 @@ static bool xen_start(void *opaque, GError **errp)
  * guest I/O first, then detaches every device through the live server, then destroys it
  * (reference/xen-abi.md §Call sequences).
  */
-static int run_xen(const Config *cfg, XptMachineOptions *mo, GPtrArray *monitors)
+static int run_xen(const Config *cfg, const Privileges *priv, XptMachineOptions *mo,
+                   GPtrArray *monitors)
 {
     g_autoptr(GError) err = NULL;
     guint64 domid;
@@ -564,8 +849,8 @@ static int run_xen(const Config *cfg, XptMachineOptions *mo, GPtrArray *monitors
     }
     Run run = { .loop = g_main_loop_new(NULL, FALSE) };
     xpt_xen_accel_set_fatal_hook(xa, run_failed, &run);
-    XenStart x = { xa, m };
-    int status = run_machine(cfg, m, monitors, xen_start, &x, &run);
+    XenStart x = { xa, m, cfg->xen_domid_restrict };
+    int status = run_machine(cfg, priv, m, monitors, xen_start, &x, &run);
     xpt_xen_accel_stop(xa);
     xpt_machine_free(m);
     xpt_xen_accel_free(xa);
@@ -647,18 +932,26 @@ int main(int argc, char **argv)
         g_ptr_array_free(cfg.devices, TRUE);
         return 1;
     }
+    Privileges priv = { 0 };
+    if (!parse_privileges(&cfg, &priv, &err)) {
+        xpt_error_report("%s", err->message);
+        privileges_clear(&priv);
+        g_ptr_array_free(cfg.devices, TRUE);
+        return 1;
+    }
     if (!cfg.accel) {
         cfg.accel = cfg.xen_domid ? "xen" : (cfg.qtest_chardev ? "qtest" : "xen");
     }
     int rc;
     if (!strcmp(cfg.accel, "xen")) {
-        rc = run_xen(&cfg, &mo, monitors);
+        rc = run_xen(&cfg, &priv, &mo, monitors);
     } else if (!strcmp(cfg.accel, "qtest")) {
-        rc = run_qtest(&cfg, &mo, monitors);
+        rc = run_qtest(&cfg, &priv, &mo, monitors);
     } else {
         xpt_error_report("-accel %s: unknown accelerator (use xen or qtest)", cfg.accel);
         rc = 1;
     }
+    privileges_clear(&priv);
     g_ptr_array_free(cfg.devices, TRUE);
     return rc;
 }

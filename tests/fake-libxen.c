@@ -22,10 +22,11 @@
 #include <xen/memory.h>
 
 struct xc_interface_core { int magic; };
-struct xendevicemodel_handle { int magic; };
-struct xenforeignmemory_handle { int magic; };
+/* restricted: -1, or the domid *_restrict confined the handle to (privcmd/evtchn). */
+struct xendevicemodel_handle { int restricted; };
+struct xenforeignmemory_handle { int restricted; };
 struct xenforeignmemory_resource_handle { void *addr; };
-struct xenevtchn_handle { int efd; };
+struct xenevtchn_handle { int efd; int restricted; };
 struct xs_handle { int magic; };
 
 typedef struct Claim {
@@ -52,6 +53,7 @@ static struct {
     GHashTable *maps;           /* page address → outstanding map count */
     unsigned foreign_mapped;
     GHashTable *xenstore;       /* path → value */
+    int restricted[3];          /* FAKE_XEN_LIB_*: the last restrict's domid, or -1 */
 } F;
 
 static void ensure_init(void)
@@ -89,6 +91,9 @@ void fake_xen_reset(unsigned nr_vcpus)
     F.xenstore = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     F.efd = -1;
     F.next_local = FAKE_XEN_FIRST_LOCAL_PORT;
+    for (unsigned i = 0; i < G_N_ELEMENTS(F.restricted); i++) {
+        F.restricted[i] = -1;
+    }
     for (unsigned i = 0; i < G_N_ELEMENTS(F.bound_local); i++) {
         F.bound_local[i] = -1;
     }
@@ -113,6 +118,7 @@ static const char *errno_name(int err)
     case EINVAL: return "EINVAL";
     case ENOSPC: return "ENOSPC";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ENOTTY: return "ENOTTY";
     default: return "E?";
     }
 }
@@ -253,6 +259,13 @@ const char *fake_xen_xenstore(const char *path)
     return g_hash_table_lookup(F.xenstore, path);
 }
 
+int fake_xen_restricted(FakeXenLib lib)
+{
+    ensure_init();
+    g_assert((unsigned)lib < G_N_ELEMENTS(F.restricted));
+    return F.restricted[lib];
+}
+
 unsigned fake_xen_open_handles(void) { ensure_init(); return F.open_handles; }
 bool fake_xen_server_exists(void) { ensure_init(); return F.server; }
 bool fake_xen_server_enabled(void) { ensure_init(); return F.enabled; }
@@ -268,6 +281,34 @@ unsigned fake_xen_bound_ports(void)
         n += F.bound_local[i] >= 0;
     }
     return n;
+}
+
+/* ---- restriction (Linux privcmd IOCTL_PRIVCMD_RESTRICT, evtchn RESTRICT_DOMID) ------------ */
+
+/*
+ * A handle restricted to one domain refuses every other: EPERM for privcmd (dm_op,
+ * foreign mappings), EACCES for evtchn binds, as the Linux drivers answer. Marks the
+ * last recorded call failed and returns false when refused.
+ */
+static bool restricted_ok(int restricted, uint32_t domid, int err)
+{
+    if (restricted >= 0 && (uint32_t)restricted != domid) {
+        failed(err);
+        return false;
+    }
+    return true;
+}
+
+/* Restrict *@restricted to @domid: once, or again to the same domain (else EINVAL). */
+static int do_restrict(int *restricted, FakeXenLib lib, domid_t domid)
+{
+    if (*restricted >= 0 && *restricted != domid) {
+        failed(EINVAL);
+        return -1;
+    }
+    *restricted = domid;
+    F.restricted[lib] = domid;
+    return 0;
 }
 
 /* ---- libxenctrl -------------------------------------------------------------------------- */
@@ -388,7 +429,18 @@ xendevicemodel_handle *xendevicemodel_open(struct xentoollog_logger *logger,
         return NULL;
     }
     F.open_handles++;
-    return g_new0(xendevicemodel_handle, 1);
+    xendevicemodel_handle *dmod = g_new0(xendevicemodel_handle, 1);
+    dmod->restricted = -1;
+    return dmod;
+}
+
+int xendevicemodel_restrict(xendevicemodel_handle *dmod, domid_t domid)
+{
+    record("xendevicemodel_restrict dom=%u", domid);
+    if (inject("xendevicemodel_restrict")) {
+        return -1;
+    }
+    return do_restrict(&dmod->restricted, FAKE_XEN_LIB_DEVICEMODEL, domid);
 }
 
 int xendevicemodel_close(xendevicemodel_handle *dmod)
@@ -403,7 +455,7 @@ int xendevicemodel_close(xendevicemodel_handle *dmod)
 int xendevicemodel_nr_vcpus(xendevicemodel_handle *dmod, domid_t domid, unsigned int *vcpus)
 {
     record("xendevicemodel_nr_vcpus dom=%u", domid);
-    if (inject("xendevicemodel_nr_vcpus")) {
+    if (inject("xendevicemodel_nr_vcpus") || !restricted_ok(dmod->restricted, domid, EPERM)) {
         return -1;
     }
     *vcpus = F.nr_vcpus;
@@ -414,7 +466,8 @@ int xendevicemodel_create_ioreq_server(xendevicemodel_handle *dmod, domid_t domi
                                        int handle_bufioreq, ioservid_t *id)
 {
     record("xendevicemodel_create_ioreq_server dom=%u bufioreq=%d", domid, handle_bufioreq);
-    if (inject("xendevicemodel_create_ioreq_server")) {
+    if (inject("xendevicemodel_create_ioreq_server") ||
+        !restricted_ok(dmod->restricted, domid, EPERM)) {
         return -1;
     }
     g_assert(!F.server);
@@ -438,7 +491,8 @@ int xendevicemodel_destroy_ioreq_server(xendevicemodel_handle *dmod, domid_t dom
                                         ioservid_t id)
 {
     record("xendevicemodel_destroy_ioreq_server dom=%u id=%u", domid, id);
-    if (inject("xendevicemodel_destroy_ioreq_server") || !server_ok(domid, id)) {
+    if (inject("xendevicemodel_destroy_ioreq_server") || !restricted_ok(dmod->restricted, domid, EPERM) ||
+        !server_ok(domid, id)) {
         return -1;
     }
     F.server = false;
@@ -451,7 +505,8 @@ int xendevicemodel_set_ioreq_server_state(xendevicemodel_handle *dmod, domid_t d
                                           ioservid_t id, int enabled)
 {
     record("xendevicemodel_set_ioreq_server_state dom=%u id=%u enabled=%d", domid, id, enabled);
-    if (inject("xendevicemodel_set_ioreq_server_state") || !server_ok(domid, id)) {
+    if (inject("xendevicemodel_set_ioreq_server_state") || !restricted_ok(dmod->restricted, domid, EPERM) ||
+        !server_ok(domid, id)) {
         return -1;
     }
     F.enabled = enabled != 0;
@@ -497,7 +552,8 @@ int xendevicemodel_map_io_range_to_ioreq_server(xendevicemodel_handle *dmod, dom
 {
     record("xendevicemodel_map_io_range_to_ioreq_server dom=%u id=%u %s 0x%" PRIx64 "-0x%"
            PRIx64, domid, id, is_mmio ? "mmio" : "port", start, end);
-    if (inject("xendevicemodel_map_io_range_to_ioreq_server") || !server_ok(domid, id)) {
+    if (inject("xendevicemodel_map_io_range_to_ioreq_server") || !restricted_ok(dmod->restricted, domid, EPERM) ||
+        !server_ok(domid, id)) {
         return -1;
     }
     return claim_add(is_mmio ? XEN_DMOP_IO_RANGE_MEMORY : XEN_DMOP_IO_RANGE_PORT, start, end);
@@ -509,7 +565,8 @@ int xendevicemodel_unmap_io_range_from_ioreq_server(xendevicemodel_handle *dmod,
 {
     record("xendevicemodel_unmap_io_range_from_ioreq_server dom=%u id=%u %s 0x%" PRIx64 "-0x%"
            PRIx64, domid, id, is_mmio ? "mmio" : "port", start, end);
-    if (inject("xendevicemodel_unmap_io_range_from_ioreq_server") || !server_ok(domid, id)) {
+    if (inject("xendevicemodel_unmap_io_range_from_ioreq_server") || !restricted_ok(dmod->restricted, domid, EPERM) ||
+        !server_ok(domid, id)) {
         return -1;
     }
     return claim_del(is_mmio ? XEN_DMOP_IO_RANGE_MEMORY : XEN_DMOP_IO_RANGE_PORT, start, end);
@@ -521,7 +578,8 @@ int xendevicemodel_map_pcidev_to_ioreq_server(xendevicemodel_handle *dmod, domid
 {
     record("xendevicemodel_map_pcidev_to_ioreq_server dom=%u id=%u %04x:%02x:%02x.%u", domid,
            id, segment, bus, device, function);
-    if (inject("xendevicemodel_map_pcidev_to_ioreq_server") || !server_ok(domid, id)) {
+    if (inject("xendevicemodel_map_pcidev_to_ioreq_server") || !restricted_ok(dmod->restricted, domid, EPERM) ||
+        !server_ok(domid, id)) {
         return -1;
     }
     uint32_t sbdf = XEN_DMOP_PCI_SBDF(segment, bus, device, function);
@@ -534,7 +592,8 @@ int xendevicemodel_unmap_pcidev_from_ioreq_server(xendevicemodel_handle *dmod, d
 {
     record("xendevicemodel_unmap_pcidev_from_ioreq_server dom=%u id=%u %04x:%02x:%02x.%u",
            domid, id, segment, bus, device, function);
-    if (inject("xendevicemodel_unmap_pcidev_from_ioreq_server") || !server_ok(domid, id)) {
+    if (inject("xendevicemodel_unmap_pcidev_from_ioreq_server") || !restricted_ok(dmod->restricted, domid, EPERM) ||
+        !server_ok(domid, id)) {
         return -1;
     }
     uint32_t sbdf = XEN_DMOP_PCI_SBDF(segment, bus, device, function);
@@ -545,14 +604,14 @@ int xendevicemodel_set_pci_link_route(xendevicemodel_handle *dmod, domid_t domid
                                       uint8_t irq)
 {
     record("xendevicemodel_set_pci_link_route dom=%u link=%u irq=%u", domid, link, irq);
-    return inject("xendevicemodel_set_pci_link_route") ? -1 : 0;
+    return inject("xendevicemodel_set_pci_link_route") || !restricted_ok(dmod->restricted, domid, EPERM) ? -1 : 0;
 }
 
 int xendevicemodel_set_isa_irq_level(xendevicemodel_handle *dmod, domid_t domid, uint8_t irq,
                                      unsigned int level)
 {
     record("xendevicemodel_set_isa_irq_level dom=%u irq=%u level=%u", domid, irq, level);
-    return inject("xendevicemodel_set_isa_irq_level") ? -1 : 0;
+    return inject("xendevicemodel_set_isa_irq_level") || !restricted_ok(dmod->restricted, domid, EPERM) ? -1 : 0;
 }
 
 /* ---- libxenforeignmemory ----------------------------------------------------------------- */
@@ -565,7 +624,18 @@ xenforeignmemory_handle *xenforeignmemory_open(struct xentoollog_logger *logger,
         return NULL;
     }
     F.open_handles++;
-    return g_new0(xenforeignmemory_handle, 1);
+    xenforeignmemory_handle *fmem = g_new0(xenforeignmemory_handle, 1);
+    fmem->restricted = -1;
+    return fmem;
+}
+
+int xenforeignmemory_restrict(xenforeignmemory_handle *fmem, domid_t domid)
+{
+    record("xenforeignmemory_restrict dom=%u", domid);
+    if (inject("xenforeignmemory_restrict")) {
+        return -1;
+    }
+    return do_restrict(&fmem->restricted, FAKE_XEN_LIB_FOREIGNMEMORY, domid);
 }
 
 int xenforeignmemory_close(xenforeignmemory_handle *fmem)
@@ -583,7 +653,7 @@ void *xenforeignmemory_map(xenforeignmemory_handle *fmem, uint32_t dom, int prot
     record("xenforeignmemory_map dom=%u gfn=0x%lx pages=%zu prot=%s", dom,
            pages ? (unsigned long)arr[0] : 0ul, pages,
            prot == PROT_READ ? "r" : prot == (PROT_READ | PROT_WRITE) ? "rw" : "?");
-    if (inject("xenforeignmemory_map")) {
+    if (inject("xenforeignmemory_map") || !restricted_ok(fmem->restricted, dom, EPERM)) {
         return NULL;
     }
     if (pages != 1 || dom != F.domid || err) {
@@ -628,7 +698,8 @@ xenforeignmemory_resource_handle *xenforeignmemory_map_resource(
     record("xenforeignmemory_map_resource dom=%u type=%u id=%u frame=%lu nr=%lu prot=%s", domid,
            type, id, frame, nr_frames,
            prot == (PROT_READ | PROT_WRITE) ? "rw" : "?");
-    if (inject("xenforeignmemory_map_resource")) {
+    if (inject("xenforeignmemory_map_resource") ||
+        !restricted_ok(fmem->restricted, domid, EPERM)) {
         return NULL;
     }
     if (type != XENMEM_resource_ioreq_server || !server_ok(domid, (ioservid_t)id)) {
@@ -681,7 +752,17 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
     F.open_handles++;
     xenevtchn_handle *xce = g_new0(xenevtchn_handle, 1);
     xce->efd = F.efd;
+    xce->restricted = -1;
     return xce;
+}
+
+int xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
+{
+    record("xenevtchn_restrict dom=%u", domid);
+    if (inject("xenevtchn_restrict")) {
+        return -1;
+    }
+    return do_restrict(&xce->restricted, FAKE_XEN_LIB_EVTCHN, domid);
 }
 
 int xenevtchn_close(xenevtchn_handle *xce)
@@ -716,7 +797,7 @@ xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint
                                                      evtchn_port_t remote_port)
 {
     record("xenevtchn_bind_interdomain dom=%u remote=%u", domid, remote_port);
-    if (inject("xenevtchn_bind_interdomain")) {
+    if (inject("xenevtchn_bind_interdomain") || !restricted_ok(xce->restricted, domid, EACCES)) {
         return -1;
     }
     /* Only an enabled server's vCPU ports are unbound ports offered to this domain. */

@@ -22,7 +22,13 @@
  *  - guest memory: xenforeignmemory_map of one page of gfn < FAKE_XEN_RAM_PAGES (EFAULT
  *    beyond; more than one page: EINVAL, the accelerator maps one at a time) returns that
  *    page of a sparse fake RAM; mappings outstanding are counted;
- *  - xenstore: xs_write stores path → value.
+ *  - xenstore: xs_write stores path → value;
+ *  - restriction: xendevicemodel_restrict, xenforeignmemory_restrict and
+ *    xenevtchn_restrict confine their handle to one domid (again to the same domid is
+ *    fine, to another EINVAL); afterwards a call on that handle naming another domid
+ *    fails as the Linux drivers refuse it: EPERM (privcmd dm_op, foreign mappings) or
+ *    EACCES (evtchn bind); fake_xen_restricted() tells what each library was confined
+ *    to. libxenctrl (xc_*) has no restriction of its own.
  * Other xc_* calls (mappings, pirqs, bindings) are only recorded and succeed;
  * xc_physdev_map_pirq gives pirq = index when asked for -1, xc_physdev_map_pirq_msi gives
  * FAKE_XEN_MSI_PIRQ.
@@ -71,6 +77,16 @@ uint8_t *fake_xen_guest_page(uint64_t gfn);
 /** Copy to/from the fake guest RAM (may cross pages). */
 void fake_xen_guest_write(uint64_t gpa, const void *buf, size_t len);
 void fake_xen_guest_read(uint64_t gpa, void *buf, size_t len);
+
+/** The libraries with a restrict call (fake_xen_restricted). */
+typedef enum {
+    FAKE_XEN_LIB_DEVICEMODEL,
+    FAKE_XEN_LIB_FOREIGNMEMORY,
+    FAKE_XEN_LIB_EVTCHN,
+} FakeXenLib;
+
+/** The domid the last successful *_restrict of @lib confined its handle to, or -1. */
+int fake_xen_restricted(FakeXenLib lib);
 
 /** The value xs_write stored at @path, or NULL. */
 const char *fake_xen_xenstore(const char *path);

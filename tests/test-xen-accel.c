@@ -10,11 +10,14 @@
  * libxen call.
  */
 #include "tests/fake-libxen.h"      /* first: xenctrl.h before any other Xen header */
+#include <xendevicemodel.h>
+#include <xenforeignmemory.h>
 
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hw/i386/machine.h"
@@ -649,6 +652,127 @@ static void test_startup_limits(void)
     assert_nothing_left();
 }
 
+/* ---- -xen-domid-restrict -------------------------------------------------------------------- */
+
+/*
+ * reference/xen-abi.md §Call sequences "Deprivileging": after start-up, each handle that
+ * can be restricted is, in order, and xenstore is closed; the guest is still served;
+ * the handles refuse any other domain; libxenctrl (the xc_* passthrough calls) keeps
+ * working; shutdown no longer closes xenstore.
+ */
+static void test_restrict_sequence(void)
+{
+    Fixture f;
+    start_all(&f, 2);
+    unsigned from = fake_xen_calls()->len;
+    g_autoptr(GError) err = NULL;
+    g_assert_false(xpt_xen_accel_restricted(f.a));
+    g_assert_true(xpt_xen_accel_restrict(f.a, &err));
+    g_assert_no_error(err);
+    static const char *const want[] = {
+        "xendevicemodel_restrict dom=5",
+        "xenforeignmemory_restrict dom=5",
+        "xenevtchn_restrict dom=5",
+        "xs_close",
+        NULL
+    };
+    assert_calls(from, want);
+    g_assert_true(xpt_xen_accel_restricted(f.a));
+    g_assert_cmpint(fake_xen_restricted(FAKE_XEN_LIB_DEVICEMODEL), ==, DOMID);
+    g_assert_cmpint(fake_xen_restricted(FAKE_XEN_LIB_FOREIGNMEMORY), ==, DOMID);
+    g_assert_cmpint(fake_xen_restricted(FAKE_XEN_LIB_EVTCHN), ==, DOMID);
+    /* After the start-up needs: the xenstore handshake came first. */
+    g_assert_cmpint(fake_xen_find_call("xs_write " STATE_PATH " running", 0), <, (int)from);
+
+    /* Still serving both vCPUs: config read, a link route (dm_op), guest memory. */
+    ioreq_t req = pci_config(true, XEN_DMOP_PCI_SBDF(0, 0, 0, 0), 0x00, 4, 0);
+    send_ioreq(0, &req);
+    g_assert_cmphex(req.data, ==, 0x12378086);
+    req = pci_config(false, XEN_DMOP_PCI_SBDF(0, 0, 1, 0), 0x61, 1, 0x0a);
+    send_ioreq(1, &req);
+    g_assert_cmpint(fake_xen_find_call("xendevicemodel_set_pci_link_route dom=5 link=1 irq=10",
+                                       from), >, 0);
+    XptHv *hv = xpt_xen_accel_hv(f.a);
+    uint32_t word = 0x5a5a5a5a;
+    g_assert_true(xpt_hv_guest_write(hv, 0x3000, &word, sizeof(word), &err));
+    g_assert_no_error(err);
+    /* Hot-plug after restriction: claims (dm_op) and the xc_* calls still go through. */
+    g_assert_true(xpt_hv_claim_range(hv, NULL, XPT_RANGE_MEMORY, 0xf1000000, 0xf1000fff, &err));
+    g_assert_true(xpt_hv_memory_mapping(hv, NULL, 0xf0000, 0xd0000, 16, true, &err));
+    g_assert_true(xpt_hv_memory_mapping(hv, NULL, 0xf0000, 0xd0000, 16, false, &err));
+    int pirq = -1;
+    g_assert_true(xpt_hv_map_pirq(hv, NULL, 34, &pirq, &err));
+    g_assert_true(xpt_hv_unmap_pirq(hv, NULL, pirq, &err));
+    g_assert_true(xpt_hv_unclaim_range(hv, NULL, XPT_RANGE_MEMORY, 0xf1000000, 0xf1000fff,
+                                       &err));
+    g_assert_no_error(err);
+
+    /* The restricted handles refuse another domain, as privcmd does (EPERM). */
+    XptXenHvCtx *ctx = hv->opaque;
+    errno = 0;
+    g_assert_cmpint(xendevicemodel_set_pci_link_route(ctx->dmod, DOMID + 1, 0, 5), ==, -1);
+    g_assert_cmpint(errno, ==, EPERM);
+    xen_pfn_t gfn = 1;
+    errno = 0;
+    g_assert_null(xenforeignmemory_map(ctx->fmem, DOMID + 1, PROT_READ, 1, &gfn, NULL));
+    g_assert_cmpint(errno, ==, EPERM);
+
+    /* Shutdown: reference/xen-abi.md's sequence, without xs_close (already done). */
+    xpt_xen_accel_stop(f.a);
+    xpt_machine_free(f.m);
+    from = fake_xen_calls()->len;
+    xpt_xen_accel_free(f.a);
+    static const char *const shutdown[] = {
+        "xenevtchn_unbind port=7",
+        "xenevtchn_unbind port=8",
+        "xendevicemodel_set_ioreq_server_state dom=5 id=3 enabled=0",
+        "xenforeignmemory_unmap_resource",
+        "xendevicemodel_destroy_ioreq_server dom=5 id=3",
+        "xenevtchn_close",
+        "xenforeignmemory_close",
+        "xendevicemodel_close",
+        "xc_interface_close",
+        NULL
+    };
+    assert_calls(from, shutdown);
+    g_assert_cmpuint(count_calls("xs_close"), ==, 1);
+    assert_nothing_left();
+    xpt_log_set_file(NULL, NULL);
+    g_unlink(f.log_path);
+    g_free(f.log_path);
+}
+
+/* A dom0 kernel without the restrict ioctls: one line naming the call and the way out. */
+static void test_restrict_errors(void)
+{
+    static const char *const calls[] = {
+        "xendevicemodel_restrict", "xenforeignmemory_restrict", "xenevtchn_restrict",
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(calls); i++) {
+        Fixture f;
+        start_all(&f, 1);
+        fake_xen_fail(calls[i], ENOTTY);
+        g_autoptr(GError) err = NULL;
+        g_assert_false(xpt_xen_accel_restrict(f.a, &err));
+        g_assert_error(err, XPT_ERRNO_ERROR, ENOTTY);
+        g_autofree char *want = g_strdup_printf(
+            "%s: Inappropriate ioctl for device — -xen-domid-restrict needs a dom0 kernel "
+            "with the privcmd and evtchn restrict ioctls (Linux 4.11 or later)", calls[i]);
+        if (!g_str_has_prefix(err->message, want)) {
+            g_error("got \"%s\"", err->message);
+        }
+        g_assert_null(strchr(err->message, '\n'));
+        g_assert_false(xpt_xen_accel_restricted(f.a));
+        /* The calls after the failing one were not made; xenstore is still open. */
+        for (unsigned j = i + 1; j < G_N_ELEMENTS(calls); j++) {
+            g_assert_cmpint(fake_xen_find_call(calls[j], 0), ==, -1);
+        }
+        g_assert_cmpint(fake_xen_find_call("xs_close", 0), ==, -1);
+        finish(&f);                                 /* closes xenstore: nothing left */
+        g_assert_cmpuint(count_calls("xs_close"), ==, 1);
+    }
+}
+
 /* ---- hypervisor operations ------------------------------------------------------------------ */
 
 static void test_hvops_calls(void)
@@ -870,6 +994,8 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-accel/ioreq/invalidate", test_invalidate);
     g_test_add_func("/xen-accel/ioreq/bad-vcpu-and-port", test_bad_vcpu_and_port);
     g_test_add_func("/xen-accel/ioreq/evtchn-failure-is-fatal", test_evtchn_failure_is_fatal);
+    g_test_add_func("/xen-accel/restrict/sequence", test_restrict_sequence);
+    g_test_add_func("/xen-accel/restrict/errors", test_restrict_errors);
     g_test_add_func("/xen-accel/hvops/calls", test_hvops_calls);
     g_test_add_func("/xen-accel/hvops/errors", test_hvops_errors);
     g_test_add_func("/xen-accel/hvops/pci-claim-rollback", test_hvops_pci_claim_rollback);

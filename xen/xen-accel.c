@@ -38,6 +38,7 @@ struct XptXenAccel {
     unsigned nr_vcpus;
     bool server_created;
     bool enabled;
+    bool restricted;            /* -xen-domid-restrict done (xenstore closed) */
     xenforeignmemory_resource_handle *fres;
     ioreq_t *ioreqs;            /* vcpu_ioreq[] of the mapped shared_iopage_t */
     int *local_port;            /* per vCPU: the bound local port, or -1 */
@@ -412,6 +413,62 @@ bool xpt_xen_accel_start(XptXenAccel *a, XptMachine *m, GError **errp)
     xpt_log(XPT_LOG_HV, "xen: serving domain %u (%u vCPUs); %s = running", a->domid,
             a->nr_vcpus, path);
     return true;
+}
+
+/* ---- deprivileging ------------------------------------------------------------------------ */
+
+/* The hint for a failed *_restrict call. */
+static const char *restrict_hint(int err)
+{
+    switch (err) {
+    case ENOTTY:
+    case EINVAL:
+    case EOPNOTSUPP:
+    case ENOSYS:
+        return "-xen-domid-restrict needs a dom0 kernel with the privcmd and evtchn "
+               "restrict ioctls (Linux 4.11 or later); upgrade it or run without "
+               "-xen-domid-restrict (dm_restrict=0)";
+    default:
+        return "cannot confine the Xen handles to the guest; run without "
+               "-xen-domid-restrict (dm_restrict=0) if this persists";
+    }
+}
+
+bool xpt_xen_accel_restrict(XptXenAccel *a, GError **errp)
+{
+    g_return_val_if_fail(a->enabled && !a->restricted, false);
+    errno = 0;
+    if (xendevicemodel_restrict(a->ctx.dmod, a->ctx.domid) < 0) {
+        int err = saved_errno();
+        set_call_error(errp, "xendevicemodel_restrict", NULL, err, "%s", restrict_hint(err));
+        return false;
+    }
+    errno = 0;
+    if (xenforeignmemory_restrict(a->ctx.fmem, a->ctx.domid) < 0) {
+        int err = saved_errno();
+        set_call_error(errp, "xenforeignmemory_restrict", NULL, err, "%s",
+                       restrict_hint(err));
+        return false;
+    }
+    errno = 0;
+    if (xenevtchn_restrict(a->xce, a->ctx.domid) < 0) {
+        int err = saved_errno();
+        set_call_error(errp, "xenevtchn_restrict", NULL, err, "%s", restrict_hint(err));
+        return false;
+    }
+    /* libxenstore cannot restrict a connection: give it up ("running" is written). */
+    xs_close(a->xsh);
+    a->xsh = NULL;
+    a->restricted = true;
+    xpt_log(XPT_LOG_HV, "xen: devicemodel, foreignmemory and evtchn handles restricted to "
+            "domain %u, xenstore closed; libxenctrl (privcmd) stays unrestricted for the "
+            "xc_* passthrough calls", a->domid);
+    return true;
+}
+
+bool xpt_xen_accel_restricted(const XptXenAccel *a)
+{
+    return a->restricted;
 }
 
 void xpt_xen_accel_stop(XptXenAccel *a)

@@ -109,6 +109,33 @@ void xpt_xen_accel_set_fatal_hook(XptXenAccel *a, void (*fatal)(void *opaque), v
 bool xpt_xen_accel_start(XptXenAccel *a, XptMachine *m, GError **errp);
 
 /**
+ * xpt_xen_accel_restrict: -xen-domid-restrict (reference/xen-abi.md §Call sequences
+ * "Deprivileging"). Call once, after xpt_xen_accel_start (the start-up needs are done:
+ * server created and enabled, ports bound, "running" written):
+ * xendevicemodel_restrict, xenforeignmemory_restrict and xenevtchn_restrict to the
+ * guest's domid, in that order; then xs_close, because libxenstore cannot restrict a
+ * connection (xs_restrict always fails; xentoolcore would dup2 /dev/null over it) and
+ * nothing is written to xenstore after "running".
+ *
+ * xentoolcore_restrict_all is deliberately NOT called: it also neuters libxenctrl's
+ * xencall handle (privcmd), and every xc_* call passthrough makes for the life of the
+ * guest — xc_domain_memory_mapping and xc_domain_ioport_mapping when the guest moves a
+ * BAR, xc_physdev_map_pirq(_msi)/xc_physdev_unmap_pirq, xc_domain_update_msi_irq,
+ * xc_domain_unbind_msi_irq, xc_domain_bind_pt_pci_irq and xc_domain_unbind_pt_irq when
+ * it enables MSI/MSI-X or a device is attached or detached — is a domctl or physdev
+ * hypercall that a restricted privcmd refuses (it passes only dm_op and foreign
+ * mappings of the one domain). So the xencontrol handle keeps dom0's hypercall rights:
+ * a compromised device model could still issue those hypercalls for any domain. The restriction bounds the ioreq path (dm_op,
+ * foreign mappings of guest memory, event channels); docs/xen.md says what is left.
+ * Errors: XPT_ERRNO_ERROR naming the call (ENOTTY/EINVAL: the dom0 kernel lacks the
+ * restrict ioctls, Linux 4.11+); on failure the handles restricted so far stay so.
+ */
+bool xpt_xen_accel_restrict(XptXenAccel *a, GError **errp);
+
+/** xpt_xen_accel_restricted: whether xpt_xen_accel_restrict succeeded. */
+bool xpt_xen_accel_restricted(const XptXenAccel *a);
+
+/**
  * xpt_xen_accel_stop: remove the event-channel watch and forget the machine: no ioreq is
  * dispatched afterwards (a vCPU waiting on one stays blocked until the server goes).
  * Call before xpt_machine_free. Idempotent.
@@ -121,6 +148,7 @@ void xpt_xen_accel_stop(XptXenAccel *a);
  * xendevicemodel_set_ioreq_server_state(0) if it was enabled,
  * xenforeignmemory_unmap_resource, xendevicemodel_destroy_ioreq_server, then xs_close,
  * xenevtchn_close, xenforeignmemory_close, xendevicemodel_close, xc_interface_close.
+ * (xs_close is skipped when xpt_xen_accel_restrict already closed xenstore.)
  * A failing step is reported as a warning and the rest still runs. Stops first if
  * needed. NULL is fine.
  */

@@ -149,7 +149,7 @@ static void decode_dev(LayoutDev *ld, const uint8_t *cfg)
 XptDumpLayout *xpt_dump_layout_load(const char *file, GError **errp)
 {
     char why[XPT_LIBPCI_MSG_LEN];
-    struct pci_access *acc = xpt_libpci_new(file, NULL, file, errp);
+    struct pci_access *acc = xpt_libpci_new(file, NULL, false, file, errp);
 
     if (!acc) {
         return NULL;

@@ -98,11 +98,14 @@ static bool libpci_guard(LibpciOp *op, char why[XPT_LIBPCI_MSG_LEN])
 }
 
 struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
-                                  const char *who, GError **errp)
+                                  bool writeable, const char *who, GError **errp)
 {
     struct pci_access *acc = pci_alloc();
     int rc;
 
+    /* Open config files read-write from the first access, so that a device attached
+     * before -chroot/-runas stays writable afterwards (libpci keeps the fd). */
+    acc->writeable = writeable && !dump_file;
     acc->error = libpci_error_cb;
     acc->warning = libpci_warning_cb;
     acc->debug = libpci_debug_cb;
