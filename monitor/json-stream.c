@@ -80,6 +80,40 @@ static void G_GNUC_PRINTF(2, 3) js_set_poison(XptJsonStreamer *js, const char *f
     va_end(ap);
 }
 
+/*
+ * Whether @s (@len bytes) is a JSON number as RFC 8259 and QEMU's lexer define it:
+ * -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][-+]?[0-9]+)?. json-glib alone would also take hex,
+ * octal-looking, "1." and ".5" forms.
+ */
+static bool json_number_ok(const char *s, gsize len)
+{
+    gsize i = s[0] == '-' ? 1 : 0, d;
+    if (i >= len || !g_ascii_isdigit(s[i])) {
+        return false;
+    }
+    if (s[i++] != '0') {
+        while (i < len && g_ascii_isdigit(s[i])) {
+            i++;
+        }
+    }
+    if (i < len && s[i] == '.') {
+        for (d = ++i; i < len && g_ascii_isdigit(s[i]); i++) {
+        }
+        if (i == d) {
+            return false;
+        }
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i += i + 1 < len && (s[i + 1] == '+' || s[i + 1] == '-') ? 2 : 1;
+        for (d = i; i < len && g_ascii_isdigit(s[i]); i++) {
+        }
+        if (i == d) {
+            return false;
+        }
+    }
+    return i == len;
+}
+
 /* A bare token ended: only true/false/null and numbers json-glib represents exactly. */
 static void js_check_scalar(XptJsonStreamer *js)
 {
@@ -94,6 +128,11 @@ static void js_check_scalar(XptJsonStreamer *js)
             js_set_poison(js, "JSON parse error, invalid keyword '%.*s%s'",
                           (int)MIN(len, (gsize)32), tok, len > 32 ? "..." : "");
         }
+        return;
+    }
+    if (!json_number_ok(tok, len)) {
+        js_set_poison(js, "JSON parse error, invalid number '%.*s%s'",
+                      (int)MIN(len, (gsize)32), tok, len > 32 ? "..." : "");
         return;
     }
     g_autofree char *copy = g_strndup(tok, len);

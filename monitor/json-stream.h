@@ -28,6 +28,11 @@
  * over-long integer to -1 and print an infinite double as invalid JSON):
  *   "JSON parse error, integer out of range"   integer outside the int64 range
  *   "JSON parse error, number out of range"    non-finite floating-point number
+ *   "JSON parse error, invalid number 'X'"    a bare token starting like a number that
+ *                                          is not one by JSON's grammar (0x10, 01, 1.,
+ *                                          .5, +1), which json-glib alone would accept;
+ *                                          QEMU's lexer rejects them with a "stray"
+ *                                          error at the first bad character
  * (QEMU keeps such integers as uint64 or double.) Bytes 0xFE/0xFF between values are
  * ignored (the QMP spec's way for a client to resynchronise); inside a value they drop
  * it with a "stray" error.

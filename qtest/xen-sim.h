@@ -60,6 +60,9 @@
  *      xen-sim leaks        → OK {"leaks":[...human-readable strings...]}
  *      xen-sim fail OP ERRNO [COUNT] → OK
  *      xen-sim host-writes SBDF → OK [{"offset":N,"len":N,"value":N},...]   (via a hook)
+ *      xen-sim host-fail KEY read|write ERRNO [COUNT] → OK   (host config faults, and
+ *      xen-sim host-gone KEY [on|off] → OK                    a vanished device; via the
+ *                                                             hook: qtest/accel.c)
  *  - leak check: xpt_sim_leak_report() lists every mapping, pirq, binding and claim left;
  *    the machine prints them at exit and exits non-zero if any (a leak fails the test).
  */

@@ -21,7 +21,14 @@ struct XptDispatcher {
     void (*first_io_hook)(void *);
     void *first_io_opaque;
     bool seen_io;
+    GArray *stale;                      /* StaleClaim: unclaims the hypervisor refused */
 };
+
+/* A claim del_region could not give back (xpt_dispatcher_retry_unclaims). */
+typedef struct StaleClaim {
+    XptRangeType type;
+    uint64_t start, end;
+} StaleClaim;
 
 static XptRateLimit bad_ioreq_rl = XPT_RATELIMIT_INIT(10, 1000);
 
@@ -31,7 +38,21 @@ XptDispatcher *xpt_dispatcher_new(XptHv *hv, XptPciBus *bus)
     d->hv = hv;
     d->bus = bus;
     d->mmio_pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    d->stale = g_array_new(FALSE, FALSE, sizeof(StaleClaim));
     return d;
+}
+
+bool xpt_dispatcher_retry_unclaims(XptDispatcher *d)
+{
+    for (guint i = 0; i < d->stale->len;) {
+        const StaleClaim *c = &g_array_index(d->stale, StaleClaim, i);
+        if (xpt_hv_unclaim_range(d->hv, "stale claim", c->type, c->start, c->end, NULL)) {
+            g_array_remove_index(d->stale, i);
+        } else {
+            i++;
+        }
+    }
+    return d->stale->len == 0;
 }
 
 void xpt_dispatcher_free(XptDispatcher *d)
@@ -39,6 +60,8 @@ void xpt_dispatcher_free(XptDispatcher *d)
     if (!d) {
         return;
     }
+    xpt_dispatcher_retry_unclaims(d);   /* last chance before the hypervisor's leak check */
+    g_array_free(d->stale, TRUE);
     g_hash_table_destroy(d->mmio_pages);
     g_free(d);
 }
@@ -124,6 +147,7 @@ bool xpt_dispatcher_add_region(XptDispatcher *d, XptIoRegion *r, GError **errp)
     if (!region_valid(r, errp)) {
         return false;
     }
+    xpt_dispatcher_retry_unclaims(d);   /* a stale claim may overlap this one */
     XptIoRegion *o = find_overlap(d, r);
     if (o) {
         bool overlap = o->base <= r->base + r->size - 1 && r->base <= o->base + o->size - 1;
@@ -150,7 +174,9 @@ void xpt_dispatcher_del_region(XptDispatcher *d, XptIoRegion *r)
     r->registered = false;
     g_autoptr(GError) err = NULL;
     if (!xpt_hv_unclaim_range(d->hv, r->name, r->type, r->base, r->base + r->size - 1, &err)) {
-        xpt_warn_report("%s", err->message);
+        xpt_warn_report("%s; will retry", err->message);
+        StaleClaim c = { r->type, r->base, r->base + r->size - 1 };
+        g_array_append_val(d->stale, c);
     }
 }
 

@@ -76,8 +76,21 @@ void xpt_dispatcher_free(XptDispatcher *d);
  */
 bool xpt_dispatcher_add_region(XptDispatcher *d, XptIoRegion *r, GError **errp);
 
-/** xpt_dispatcher_del_region: unindex and unclaim; idempotent. */
+/**
+ * xpt_dispatcher_del_region: unindex and unclaim; idempotent. The region is unregistered
+ * even when the hypervisor refuses the unclaim (one warning naming the call): the
+ * dispatcher then keeps the claim as a stale one and retries unclaiming it before the
+ * next add_region claims anything, in xpt_dispatcher_retry_unclaims() and when it is
+ * freed, so a transient failure leaves no claim behind. Stale claims are not indexed:
+ * their I/O is dropped like any unclaimed access.
+ */
 void xpt_dispatcher_del_region(XptDispatcher *d, XptIoRegion *r);
+
+/**
+ * xpt_dispatcher_retry_unclaims: unclaim the stale claims a failed del_region left;
+ * returns true when none is left. Those that fail again stay (no further message).
+ */
+bool xpt_dispatcher_retry_unclaims(XptDispatcher *d);
 
 /**
  * xpt_dispatch: handle one request in place: for IOREQ_READ without data_is_ptr the

@@ -34,6 +34,10 @@ struct XptHostPci {
     XptHostRegion rom;
     int irq;
     GArray *writes;     /* XptHostWrite */
+    /* Injected faults (xpt_host_pci_inject_fault): [0] reads, [1] writes. */
+    int fault_err[2];
+    unsigned fault_count[2];
+    bool gone;          /* xpt_host_pci_set_gone: reads all-ones, writes dropped */
 };
 
 /* "SSSS:BB:DD.F" or "BB:DD.F", fixed-width hex, device ≤ 1f, function ≤ 7. */
@@ -107,6 +111,31 @@ static bool check_access(const XptHostPci *h, const char *what, unsigned offset,
     return true;
 }
 
+void xpt_host_pci_inject_fault(XptHostPci *h, bool is_write, int err, unsigned count)
+{
+    h->fault_err[is_write] = err;
+    h->fault_count[is_write] = count;
+}
+
+void xpt_host_pci_set_gone(XptHostPci *h, bool gone)
+{
+    h->gone = gone;
+}
+
+/* Consume an injected fault of this direction: false (with *errp set) if one was due. */
+static bool injected_fault(XptHostPci *h, bool is_write, unsigned offset, unsigned len,
+                           GError **errp)
+{
+    if (!h->fault_count[is_write]) {
+        return true;
+    }
+    h->fault_count[is_write]--;
+    xpt_error_set_errno(errp, h->fault_err[is_write],
+                        "%s: host config %s of %u bytes at 0x%x failed (injected fault)",
+                        h->sbdf, is_write ? "write" : "read", len, offset);
+    return false;
+}
+
 bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *val,
                        GError **errp)
 {
@@ -118,7 +147,10 @@ bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *v
         return false;
     }
     *val = width_ones(len);
-    if (offset + len > h->config_size) {
+    if (!injected_fault(h, false, offset, len, errp)) {
+        return false;
+    }
+    if (h->gone || offset + len > h->config_size) {
         return true;
     }
     if (h->shadow) {
@@ -150,8 +182,11 @@ bool xpt_host_pci_write(XptHostPci *h, unsigned offset, unsigned len, uint32_t v
     xpt_log(XPT_LOG_HOST, "%s: host config write [0x%03x] len %u = 0x%x%s", h->sbdf,
             offset, len, val, h->shadow ? " (shadow)" : "");
 
-    if (offset + len > h->config_size) {
-        return true; /* beyond the config space the backend has: dropped */
+    if (!injected_fault(h, true, offset, len, errp)) {
+        return false;
+    }
+    if (h->gone || offset + len > h->config_size) {
+        return true; /* no device, or beyond the config space the backend has: dropped */
     }
     if (h->shadow) {
         le_write(h->config + offset, len, val);
@@ -187,9 +222,9 @@ unsigned xpt_host_pci_find_cap(XptHostPci *h, uint8_t cap_id)
         if (id == cap_id) {
             return ptr;
         }
-        if (id == 0xff) {
-            break; /* unreadable */
-        }
+        /* An ID of 0xFF is walked past like any unknown ID, as the register file's walk
+         * (hw/pci/regs.c) does: both walks must find the same capabilities, or MSI/MSI-X
+         * set-up and the guest-visible registers disagree. The bound ends the walk. */
         ptr = host_rd(h, ptr + 1, 1) & 0xfc;
     }
     return 0;
@@ -461,7 +496,7 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
     h->source = g_strdup(opts->dump_file ? opts->dump_file
                          : opts->sysfs_dir ? opts->sysfs_dir : "/sys");
 
-    h->acc = xpt_libpci_new(opts->dump_file, h->source, h->sbdf, errp);
+    h->acc = xpt_libpci_new(opts->dump_file, h->source, !h->shadow, h->sbdf, errp);
     if (!h->acc) {
         return NULL;
     }

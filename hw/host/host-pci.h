@@ -114,15 +114,17 @@ unsigned xpt_host_pci_config_size(const XptHostPci *h);
 /**
  * xpt_host_pci_read: read @len (1, 2 or 4) bytes at @offset (naturally aligned,
  * < 4096), little-endian, into *val. From the shadow in shadow mode, from the device
- * otherwise. Fails with XPT_ERROR_INVALID on a bad width/alignment/offset and
- * XPT_ERROR_IO when the device read fails (then *val = all-ones).
+ * otherwise. Fails with XPT_ERROR_INVALID on a bad width/alignment/offset,
+ * XPT_ERROR_IO when the device read fails and XPT_ERRNO_ERROR for an injected fault
+ * (then *val = all-ones). A device set "gone" reads all-ones without failing.
  */
 bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *val,
                        GError **errp);
 
 /**
  * xpt_host_pci_write: write @len (1, 2, 4) bytes at @offset. Records the write; goes to
- * the shadow in shadow mode, to the device otherwise. Same errors as read.
+ * the shadow in shadow mode, to the device otherwise (nowhere for a device set "gone").
+ * Same errors as read.
  */
 bool xpt_host_pci_write(XptHostPci *h, unsigned offset, unsigned len, uint32_t val,
                         GError **errp);
@@ -144,6 +146,26 @@ unsigned xpt_host_pci_find_cap(XptHostPci *h, uint8_t cap_id);
 
 /** Recorded host writes in order (borrowed); *n receives the count. */
 const XptHostWrite *xpt_host_pci_writes(const XptHostPci *h, size_t *n);
+
+/**
+ * xpt_host_pci_inject_fault: make the next @count config reads (@is_write false) or
+ * writes (@is_write true) through xpt_host_pci_read / xpt_host_pci_write fail with
+ * XPT_ERRNO_ERROR @err (1-4095), as a device or backend error would (a failed read
+ * gives all-ones; a failed write is still recorded, since it was attempted, but changes
+ * nothing). @count 0 cancels. Tests only (the qtest accelerator's "xen-sim host-fail"):
+ * it is how the XSA-128 rule "no host write after a failed host read" and the EIO
+ * paths are exercised without real hardware. Reads made while opening the device are
+ * not affected.
+ */
+void xpt_host_pci_inject_fault(XptHostPci *h, bool is_write, int err, unsigned count);
+
+/**
+ * xpt_host_pci_set_gone: simulate a device that disappeared (surprise removal, a
+ * function that fell off the bus): while @gone, every config read succeeds and returns
+ * all-ones, as a master abort does, and writes go nowhere (still recorded). Tests only
+ * ("xen-sim host-gone").
+ */
+void xpt_host_pci_set_gone(XptHostPci *h, bool gone);
 
 /** Read the expansion ROM contents (sysfs "rom" file) into a new buffer, or NULL with
  *  XPT_ERROR_NOT_FOUND if the backend has none (dumps). *len in bytes. */

@@ -28,7 +28,7 @@ bool xpt_pci_bus_plug(XptPciBus *bus, XptPciDevice *dev, uint8_t devfn, GError *
         return false;
     }
     uint32_t sbdf = xpt_pci_sbdf(devfn);
-    if (!xpt_hv_claim_range(bus->hv, NULL, XPT_RANGE_PCI, sbdf, sbdf, errp)) {
+    if (!xpt_hv_claim_range(bus->hv, dev->who, XPT_RANGE_PCI, sbdf, sbdf, errp)) {
         return false;
     }
     dev->bus = bus;
@@ -43,10 +43,13 @@ void xpt_pci_bus_unplug(XptPciBus *bus, XptPciDevice *dev)
     if (!dev->plugged || bus->devices[dev->devfn] != dev) {
         return;
     }
-    g_autoptr(GError) err = NULL;
     uint32_t sbdf = xpt_pci_sbdf(dev->devfn);
-    if (!xpt_hv_unclaim_range(bus->hv, NULL, XPT_RANGE_PCI, sbdf, sbdf, &err)) {
-        xpt_warn_report("%s", err->message);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        g_autoptr(GError) err = NULL;
+        if (xpt_hv_unclaim_range(bus->hv, dev->who, XPT_RANGE_PCI, sbdf, sbdf, &err)) {
+            break;
+        }
+        xpt_warn_report("%s%s", err->message, attempt ? "" : "; retrying");
     }
     bus->devices[dev->devfn] = NULL;
     dev->plugged = false;

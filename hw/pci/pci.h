@@ -48,6 +48,8 @@ struct XptPciDevice {
     uint8_t devfn;     /* guest devfn on bus 0 */
     char *id;          /* qdev id ("" if none), owned */
     bool plugged;
+    const char *who;   /* names the device in hypervisor messages (e.g. its host SBDF);
+                          NULL: none; borrowed */
 };
 
 /** XptPciBus: bus 0 of the guest. */
@@ -66,7 +68,11 @@ void xpt_pci_bus_init(XptPciBus *bus, XptHv *hv);
  */
 bool xpt_pci_bus_plug(XptPciBus *bus, XptPciDevice *dev, uint8_t devfn, GError **errp);
 
-/** xpt_pci_bus_unplug: release the SBDF claim and empty the devfn; idempotent. */
+/**
+ * xpt_pci_bus_unplug: release the SBDF claim and empty the devfn; idempotent. A claim the
+ * hypervisor refuses to release is retried once at once (a transient failure leaves
+ * nothing behind); the devfn is emptied in any case, with one warning per failure.
+ */
 void xpt_pci_bus_unplug(XptPciBus *bus, XptPciDevice *dev);
 
 /** Device at @devfn or NULL. */

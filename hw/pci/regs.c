@@ -18,6 +18,13 @@ static const XptRegInfo next_ptr_row = {
     .offset = 1, .size = 1, .ro_mask = 0xFF, .emu_mask = 0xFF,
 };
 
+/* Capability ID of every visible capability: reads the host, read-only, so a guest write
+ * (a dword write at the capability's start) is neither forwarded, even when permissive,
+ * nor reported as a write to an unvirtualized register (PCI LB 3.0 §6.7: read-only). */
+static const XptRegInfo cap_id_row = {
+    .offset = 0, .size = 1, .ro_mask = 0xFF,
+};
+
 static uint32_t width_mask(unsigned size)
 {
     return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
@@ -32,9 +39,15 @@ bool xpt_regfile_host_read(XptRegFile *rf, unsigned offset, unsigned len, uint32
     return true;
 }
 
+/*
+ * The capability table for capability ID @id, or NULL. tables[0] is the type-0 header,
+ * whose cap_id 0xFF is only a convention: a capability whose ID byte reads 0xFF (a
+ * hostile or absent device) must not instantiate the header's rows at its offset
+ * (their hooks index BAR arrays by offset: XSA-337 class), so the header is skipped.
+ */
 static const XptRegGroupInfo *find_table(const XptRegGroupInfo *const *tables, uint8_t id)
 {
-    for (unsigned i = 0; tables[i]; i++) {
+    for (unsigned i = 1; tables[0] && tables[i]; i++) {
         if (tables[i]->cap_id == id) {
             return tables[i];
         }
@@ -170,6 +183,11 @@ bool xpt_regfile_init(XptRegFile *rf, const XptRegGroupInfo *const *tables, void
             continue;
         }
         if (gi > 0) {
+            XptReg id = {
+                .info = &cap_id_row, .addr = g->base, .size = 1, .ro_mask = 0xFF,
+            };
+            g_array_append_val(rf->regs, id);
+            rf->byte_reg[g->base] = rf->regs->len;
             XptReg next = {
                 .info = &next_ptr_row, .addr = g->base + 1, .size = 1,
                 .val = next_visible(rf, gi), .ro_mask = 0xFF, .emu_mask = 0xFF,

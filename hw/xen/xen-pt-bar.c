@@ -120,7 +120,12 @@ static bool bar_target(XptPtDevice *d, unsigned i, uint64_t *addr)
     return decode && xpt_bar_address_usable(&b->bar, *addr);
 }
 
-/* Memory BAR pieces around the MSI-X table pages: call @fn for each [off, off+len). */
+/*
+ * Map or unmap the page runs of a memory BAR around the MSI-X table pages (at most
+ * two), keeping b->runs_mapped in step with the p2m: a removal only removes the runs
+ * still mapped (so that a retry after a partial failure does not fail on the run already
+ * gone), and a failed add rolls back the first run.
+ */
 static bool for_each_piece(XptPtDevice *d, XptPtBar *b, uint64_t gaddr, bool add, GError **errp)
 {
     uint64_t host_pages = (b->host->size + XPT_PAGE_SIZE - 1) >> XPT_PAGE_SHIFT;
@@ -132,20 +137,25 @@ static bool for_each_piece(XptPtDevice *d, XptPtBar *b, uint64_t gaddr, bool add
     }
     for (unsigned p = 0; p < 2; p++) {
         uint64_t start = pieces[p][0], end = pieces[p][1];
-        if (end <= start) {
+        if (end <= start || (!add && !(b->runs_mapped & (1u << p)))) {
             continue;
         }
         if (!xpt_hv_memory_mapping(d->machine->hv, d->who, (gaddr + start) >> XPT_PAGE_SHIFT,
                                    (b->host->base + start) >> XPT_PAGE_SHIFT,
                                    (end - start) >> XPT_PAGE_SHIFT, add, errp)) {
-            if (add && p == 1) {
-                /* roll back the first piece so nothing is left half-mapped */
+            if (add && (b->runs_mapped & 1u) &&
                 xpt_hv_memory_mapping(d->machine->hv, d->who, gaddr >> XPT_PAGE_SHIFT,
                                       b->host->base >> XPT_PAGE_SHIFT,
                                       (pieces[0][1] - pieces[0][0]) >> XPT_PAGE_SHIFT,
-                                      false, NULL);
+                                      false, NULL)) {
+                b->runs_mapped &= ~1u;   /* rolled back: nothing is left half-mapped */
             }
             return false;
+        }
+        if (add) {
+            b->runs_mapped |= 1u << p;
+        } else {
+            b->runs_mapped &= ~(1u << p);
         }
     }
     return true;
@@ -200,7 +210,12 @@ void xpt_pt_bars_update(XptPtDevice *d)
         if (b->mapped && (!want || addr != b->mapped_addr)) {
             g_autoptr(GError) err = NULL;
             if (!map_bar(d, i, b->mapped_addr, false, &err)) {
-                xpt_warn_ratelimited(&d->map_rl, "%s", err->message);
+                /* Still (partly) mapped there: keep the record so that the next update
+                 * or the detach retries, and map nothing new on top of it (found by the
+                 * fuzzer: forgetting it leaked the mapping past the detach). */
+                xpt_warn_ratelimited(&d->map_rl, "%s; retried at the next change",
+                                     err->message);
+                continue;
             }
             b->mapped = false;
             if (i < 6) {
@@ -220,6 +235,11 @@ void xpt_pt_bars_update(XptPtDevice *d)
                                      "x not mapped: %s", d->who,
                                      i == XPT_PT_ROM_INDEX ? "ROM" : "BAR",
                                      i == XPT_PT_ROM_INDEX ? 6 : i, addr, err->message);
+                if (b->runs_mapped) {
+                    /* the rollback failed too: record what is left, to be removed */
+                    b->mapped = true;
+                    b->mapped_addr = addr;
+                }
             }
         }
     }
@@ -232,7 +252,8 @@ void xpt_pt_bars_release(XptPtDevice *d)
         if (b->mapped) {
             g_autoptr(GError) err = NULL;
             if (!map_bar(d, i, b->mapped_addr, false, &err)) {
-                xpt_warn_report("%s", err->message);
+                xpt_warn_report("%s; will retry", err->message);
+                continue;    /* still mapped: the record stays, a later release retries */
             }
             b->mapped = false;
             if (i < 6) {

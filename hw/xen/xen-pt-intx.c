@@ -75,14 +75,16 @@ void xpt_pt_intx_release(XptPtDevice *d)
         uint8_t intx = (uint8_t)(d->intx_pin - 1);
         if (!xpt_hv_unbind_pt_intx(hv, d->who, d->intx_pirq, 0, XPT_PCI_SLOT(d->pci.devfn),
                                    intx, &err)) {
-            xpt_warn_report("%s", err->message);
+            xpt_warn_report("%s; will retry", err->message);
+            return;    /* still bound, so its pirq cannot be unmapped yet */
         }
         d->intx_bound = false;
     }
     if (d->intx_pirq >= 0) {
         g_autoptr(GError) err = NULL;
         if (!xpt_hv_unmap_pirq(hv, d->who, d->intx_pirq, &err)) {
-            xpt_warn_report("%s", err->message);
+            xpt_warn_report("%s; will retry", err->message);
+            return;
         }
         d->intx_pirq = -1;
     }

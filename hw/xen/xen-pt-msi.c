@@ -81,12 +81,16 @@ bool xpt_msi_vector_bind(XptPtDevice *d, XptMsiVector *v, uint64_t addr, uint32_
     uint32_t gflags = xpt_msi_gflags(addr, data, masked);
     if (!xpt_hv_bind_msi(hv, d->who, gvec, v->pirq, gflags, gtable, errp)) {
         if (!v->bound) {
-            /* Nothing bound on this pirq: give it back (QEMU msi_msix_update). */
+            /* Nothing bound on this pirq: give it back (QEMU msi_msix_update). If that
+             * fails too, keep it: the next bind reuses it and a release retries (found
+             * by the fuzzer: forgetting it leaked the pirq, and every later map of the
+             * entry failed with EEXIST). */
             g_autoptr(GError) err = NULL;
-            if (!xpt_hv_unmap_pirq(hv, d->who, v->pirq, &err)) {
-                xpt_warn_report("%s", err->message);
+            if (xpt_hv_unmap_pirq(hv, d->who, v->pirq, &err)) {
+                v->pirq = -1;
+            } else {
+                xpt_warn_report("%s; will retry at the next release", err->message);
             }
-            v->pirq = -1;
         }
         return false;
     }
@@ -141,7 +145,8 @@ bool xpt_pt_msi_init(XptPtDevice *d, GError **errp)
 {
     XptPtMsi *m = &d->msi;
     *m = (XptPtMsi){ .vec = XPT_MSI_VECTOR_INIT };
-    unsigned cap = xpt_host_pci_find_cap(d->host, PCI_CAP_ID_MSI);
+    const XptRegGroup *g = xpt_regfile_group(&d->regs, PCI_CAP_ID_MSI);
+    unsigned cap = g ? g->base : 0;
     if (!cap) {
         return true;
     }
@@ -167,6 +172,10 @@ void xpt_pt_msi_ctrl_write(XptPtDevice *d, uint16_t guest_val, uint16_t valid,
                            uint32_t *host_val, uint32_t *host_mask)
 {
     XptPtMsi *m = &d->msi;
+    if (!m->cap) {
+        *host_mask &= ~(uint32_t)PCI_MSI_FLAGS_ENABLE;       /* no MSI set up: keep it off */
+        return;
+    }
     if (!(valid & PCI_MSI_FLAGS_ENABLE)) {
         return;
     }
@@ -174,6 +183,7 @@ void xpt_pt_msi_ctrl_write(XptPtDevice *d, uint16_t guest_val, uint16_t valid,
     if (want && !m->enabled) {
         uint64_t addr;
         uint32_t data;
+        xpt_pt_msix_retry_release(d);   /* MSI-X pirqs left by a failed release: EBUSY */
         guest_msg(d, &addr, &data);
         g_autoptr(GError) err = NULL;
         if (!xpt_msi_vector_bind(d, &m->vec, addr, data, false, 0, 0, 0, &err)) {
@@ -216,11 +226,11 @@ void xpt_pt_msi_update(XptPtDevice *d)
 void xpt_pt_msi_release(XptPtDevice *d)
 {
     XptPtMsi *m = &d->msi;
+    bool was = m->enabled || m->vec.pirq >= 0;
+    xpt_msi_vector_release(d, &m->vec);       /* whatever is held, even without a cap */
     if (!m->cap) {
         return;
     }
-    bool was = m->enabled || m->vec.pirq >= 0;
-    xpt_msi_vector_release(d, &m->vec);
     m->enabled = false;
     uint32_t ctrl;
     if (was && xpt_host_pci_read(d->host, m->cap + PCI_MSI_FLAGS, 2, &ctrl, NULL) &&

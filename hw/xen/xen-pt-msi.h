@@ -54,7 +54,8 @@ int xpt_msi_requested_pirq(uint64_t addr, uint32_t data);
  * host_table_base) — auto pirq, or the PV-on-HVM requested one — then bind with
  * xc_domain_update_msi_irq(gvec = data bits 7:0, gflags, gtable). A bound vector whose
  * gtable changes is unbound first (Xen reads gtable only at the first bind). On a failed
- * bind a pirq mapped by this call is unmapped again. Errors: the hypervisor's, as
+ * bind an unbound pirq is unmapped again (kept in @v if the hypervisor refuses, so that
+ * the next bind reuses it and a release retries). Errors: the hypervisor's, as
  * XPT_ERRNO_ERROR naming the call (the device is in the message prefix).
  */
 bool xpt_msi_vector_bind(XptPtDevice *d, XptMsiVector *v, uint64_t addr, uint32_t data,
@@ -78,9 +79,11 @@ typedef struct XptPtMsi {
 } XptPtMsi;
 
 /**
- * xpt_pt_msi_init: at realize: find the host MSI capability; if the host has MSI Enable
- * set, clear it (one host config write). Errors: XPT_ERROR_IO when the host control
- * register cannot be read.
+ * xpt_pt_msi_init: at realize, after the register file: the MSI capability is the one
+ * the register file instantiated (whose Control hook calls xpt_pt_msi_ctrl_write), never
+ * a second walk of the host list that a hostile list could make disagree with it; if
+ * the host has MSI Enable set, clear it (one host config write). Errors: XPT_ERROR_IO
+ * when the host control register cannot be read.
  */
 bool xpt_pt_msi_init(XptPtDevice *d, GError **errp);
 
@@ -95,7 +98,8 @@ void xpt_pt_msi_ctrl_write(XptPtDevice *d, uint16_t guest_val, uint16_t valid,
 /** xpt_pt_msi_update: address or data changed: rebind while enabled. */
 void xpt_pt_msi_update(XptPtDevice *d);
 
-/** xpt_pt_msi_release: disable as on detach (unbind, unmap; host Enable cleared). */
+/** xpt_pt_msi_release: disable as on detach (unbind, unmap; host Enable cleared).
+ *  Callable again to retry what a failed call left. */
 void xpt_pt_msi_release(XptPtDevice *d);
 
 #endif

@@ -277,7 +277,9 @@ static void msix_destroy(XptPtMsix *m)
 
 bool xpt_pt_msix_init(XptPtDevice *d, GError **errp)
 {
-    unsigned cap = xpt_host_pci_find_cap(d->host, PCI_CAP_ID_MSIX);
+    /* The capability whose Control hook calls xpt_pt_msix_ctrl_write (see msi_init). */
+    const XptRegGroup *g = xpt_regfile_group(&d->regs, PCI_CAP_ID_MSIX);
+    unsigned cap = g ? g->base : 0;
     if (!cap) {
         return true;
     }
@@ -384,6 +386,12 @@ void xpt_pt_msix_ctrl_write(XptPtDevice *d, uint16_t guest_val, uint16_t valid,
     bool maskall = guest_val & PCI_MSIX_FLAGS_MASKALL;
     bool was_live = m->enabled && !m->maskall;
 
+    if (enable && !m->enabled && !d->msi.enabled) {
+        /* An MSI vector whose release failed at the last MSI disable still holds its
+         * pirq, and Xen refuses MSI-X pirqs while it does (EBUSY): retry it first. */
+        xpt_msi_vector_release(d, &d->msi.vec);
+    }
+
     if (!enable && m->enabled) {
         release_entries(d);             /* disable: unbind and unmap every entry */
     }
@@ -424,10 +432,13 @@ void xpt_pt_msix_bar_mapped(XptPtDevice *d, unsigned bar, bool mapped, uint64_t 
 void xpt_pt_msix_release(XptPtDevice *d)
 {
     XptPtMsix *m = d->msix;
-    if (!m || m->released) {
+    if (!m) {
         return;
     }
-    release_entries(d);
+    release_entries(d);                 /* again after a partial failure: retries */
+    if (m->released) {
+        return;
+    }
     xpt_dispatcher_del_region(d->machine->disp, &m->region);
     m->released = true;
     /* As on disable (QEMU xen_pt_msix_disable): the host Enable goes off. */
@@ -440,6 +451,14 @@ void xpt_pt_msix_release(XptPtDevice *d)
     }
     m->enabled = false;
     g_clear_pointer(&m->host_bar, xpt_host_bar_close);
+}
+
+void xpt_pt_msix_retry_release(XptPtDevice *d)
+{
+    XptPtMsix *m = d->msix;
+    if (m && !m->enabled && !m->released) {
+        release_entries(d);
+    }
 }
 
 void xpt_pt_msix_free(XptPtDevice *d)

@@ -46,7 +46,8 @@ typedef struct XptPtMsix XptPtMsix;
 
 /**
  * xpt_pt_msix_init: at realize (after the BARs and the register file are set up): read
- * the host MSI-X capability (table size, table and PBA BIR/offset), validate that the
+ * the MSI-X capability the register file instantiated (table size, table and PBA
+ * BIR/offset; table pages must match what xen-pt-bar.c carved out), validate that the
  * table lies inside an implemented memory BAR, allocate the entry latches, and clear the
  * host's MSI-X enable if it was set. No-op (true, d->msix stays NULL) without MSI-X.
  * Errors: XPT_ERROR_UNSUPPORTED (table outside its BAR / in an I/O BAR), XPT_ERROR_IO
@@ -74,8 +75,16 @@ void xpt_pt_msix_bar_mapped(XptPtDevice *d, unsigned bar, bool mapped,
                             uint64_t bar_gaddr);
 
 /** xpt_pt_msix_release: unbind and unmap every entry, unregister the table range and
- *  drop the host BAR mapping (detach/shutdown). Idempotent. */
+ *  drop the host BAR mapping (detach/shutdown). Idempotent; an entry whose unbind or
+ *  unmap the hypervisor refused keeps its record, and calling it again retries. */
 void xpt_pt_msix_release(XptPtDevice *d);
+
+/**
+ * xpt_pt_msix_retry_release: while MSI-X is disabled, retry unbinding and unmapping the
+ * entries whose release the hypervisor refused at the last disable (MSI calls it before
+ * mapping its own pirq: Xen refuses MSI while MSI-X pirqs of the device remain).
+ */
+void xpt_pt_msix_retry_release(XptPtDevice *d);
 
 /** xpt_pt_msix_free: free d->msix (after release). */
 void xpt_pt_msix_free(XptPtDevice *d);

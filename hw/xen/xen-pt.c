@@ -44,24 +44,35 @@ static void pt_config_write(XptPciDevice *pci, unsigned offset, unsigned len, ui
     xpt_regfile_write(&d->regs, offset, len, val);
 }
 
+/*
+ * Detach (reference/xen-abi.md §Call sequences "Detach"): MSI/MSI-X pirqs, INTx,
+ * mappings, SBDF claim, then the toolstack's grant. Every release keeps the record of
+ * what the hypervisor refused to undo (one warning each), so a second pass retries it:
+ * a transient failure leaves nothing behind. The grant goes last and is retried once
+ * too, since nothing of the device can be removed once it is revoked.
+ */
 static void pt_unrealize(XptPciDevice *pci)
 {
     XptPtDevice *d = (XptPtDevice *)pci;
-    /* reference/xen-abi.md §Call sequences "Detach": MSI/MSI-X pirqs, INTx, mappings. */
-    xpt_pt_msix_release(d);
-    xpt_pt_msi_release(d);
-    xpt_pt_intx_release(d);
-    xpt_pt_bars_release(d);
+    for (int pass = 0; pass < 2; pass++) {
+        xpt_pt_msix_release(d);
+        xpt_pt_msi_release(d);
+        xpt_pt_intx_release(d);
+        xpt_pt_bars_release(d);
+        xpt_dispatcher_retry_unclaims(d->machine->disp);
+    }
     if (pci->plugged) {
         xpt_pci_bus_unplug(pci->bus, pci);
     }
-    if (d->granted) {
+    for (int attempt = 0; d->granted && attempt < 2; attempt++) {
         g_autoptr(GError) err = NULL;
-        if (!xpt_hv_revoke_device(d->machine->hv, d->who, &d->grant, &err)) {
-            xpt_warn_report("%s", err->message);
+        if (xpt_hv_revoke_device(d->machine->hv, d->who, &d->grant, &err)) {
+            d->granted = false;
+        } else {
+            xpt_warn_report("%s%s", err->message, attempt ? "" : "; retrying");
         }
-        d->granted = false;
     }
+    d->granted = false;
 }
 
 void xpt_pt_props_clear(XptPtProps *props)
@@ -231,6 +242,7 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
         !xpt_pt_msi_init(d, errp) || !xpt_pt_msix_init(d, errp)) {
         goto fail;
     }
+    d->pci.who = d->who;              /* the SBDF claim's messages name the device */
     if (!xpt_pci_bus_plug(&m->bus, &d->pci, devfn, errp)) {
         goto fail;
     }

@@ -39,6 +39,10 @@ typedef struct XptPtBar {
     const XptHostRegion *host;   /* host region backing it */
     bool mapped;                 /* currently mapped in the p2m / ioport map / as region */
     uint64_t mapped_addr;
+    /* Memory BARs: which of the (at most two) page runs around the MSI-X table pages are
+     * in the p2m (bit per run), so that a removal that failed halfway is retried for
+     * what is left only. */
+    uint8_t runs_mapped;
     /* Pages of the BAR [skip_first, skip_last] (byte offsets, page-aligned) not mapped
      * because they hold the MSI-X table (trapped, never mapped to the guest). */
     bool has_skip;
@@ -105,7 +109,8 @@ extern const XptRegGroupInfo *const xpt_pt_cap_groups[];
 void xpt_pt_bars_update(XptPtDevice *d);
 /** Compute guest BAR types/sizes from the host (at realize). Fails on unaligned BARs. */
 bool xpt_pt_bars_init(XptPtDevice *d, GError **errp);
-/** Unmap everything (detach/shutdown); idempotent. */
+/** Unmap everything (detach/shutdown); idempotent. A mapping the hypervisor refuses to
+ *  remove stays recorded (one warning), so calling it again retries. */
 void xpt_pt_bars_release(XptPtDevice *d);
 
 /**
@@ -118,7 +123,8 @@ void xpt_pt_bars_release(XptPtDevice *d);
  */
 void xpt_pt_intx_init(XptPtDevice *d);
 
-/** xpt_pt_intx_release: unbind, then unmap the INTx pirq (detach). Idempotent. */
+/** xpt_pt_intx_release: unbind, then unmap the INTx pirq (detach). Idempotent; what the
+ *  hypervisor refuses stays recorded (one warning), so calling it again retries. */
 void xpt_pt_intx_release(XptPtDevice *d);
 
 #endif
