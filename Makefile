@@ -69,11 +69,23 @@ $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
+# The fuzzer's replay (tests/test-fuzz-replay.c) links the harness of tests/fuzz/.
+FUZZ_HARNESS_OBJS := $(BUILD)/tests/fuzz/fuzz-guest.o $(BUILD)/tests/host-policy.o
+$(BUILD)/tests/test-fuzz-replay: tests/test-fuzz-replay.c $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(CONFIG_MAK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(PKG_LIBS)
+
+# xen-pt-dm linked with the libxen fake: tests/test-deprivilege.c runs the xen
+# accelerator's start-up and shutdown under -xen-domid-restrict and -sandbox with it.
+FAKEXEN_BIN := $(BUILD)/tests/xen-pt-dm-fakexen
+$(FAKEXEN_BIN): $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
+
 $(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
 
-tests: $(BIN) $(TEST_BINS) $(TOOL_BINS)
+tests: $(BIN) $(TEST_BINS) $(TOOL_BINS) $(FAKEXEN_BIN)
 
 check: tests
 	@sh tests/run-tests.sh $(BUILD) $(TEST_BINS)
@@ -81,16 +93,60 @@ check: tests
 check-sanitize:
 	$(MAKE) BUILD=build-san SAN=address,undefined check
 
+# make check-valgrind: the tests that drive the real binary, with it under valgrind's
+# memcheck (scripts/valgrind-wrapper.sh); an error or a definite leak fails. Not in check.
+VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test-,passthrough irq msix hotplug pt-tree qmp \
+                                                 security badinput)
+check-valgrind: tests
+	@sh scripts/check-valgrind.sh $(BUILD) $(VALGRIND_TESTS)
+
+# make fuzz [SECONDS=N] [FUZZ_ARGS=...]: libFuzzer + ASan/UBSan (clang, objects in
+# build-fuzz/) for N seconds; seeds from tests/fuzz/corpus/, new inputs in build-fuzz/corpus/.
+# make fuzz-merge: add the inputs of build-fuzz/corpus/ that reach new edges to tests/fuzz/corpus/.
+# make coverage: line coverage of hw/ and xen/ from the corpus replay (gcc --coverage, build-cov/).
+SECONDS ?= 60
+FUZZ_ARGS ?=
+FUZZ_BIN := build-fuzz/tests/fuzz/fuzz-guest
+$(BUILD)/tests/fuzz/fuzz-guest: $(FUZZ_HARNESS_OBJS) $(LIBCORE)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(PKG_LIBS)
+
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+               -fsanitize-coverage-allowlist=tests/fuzz/coverage-allowlist.txt
+fuzz-build:
+	@sh scripts/install-deps.sh --fuzz
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
+	    LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@mkdir -p build-fuzz/corpus
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(FUZZ_BIN) -max_total_time=$(SECONDS) \
+	    -timeout=10 -max_len=1024 -print_final_stats=1 -artifact_prefix=build-fuzz/ \
+	    $(FUZZ_ARGS) build-fuzz/corpus tests/fuzz/corpus
+
+fuzz-merge: fuzz-build
+	$(FUZZ_BIN) -merge=1 -use_counters=0 -use_cmp=0 tests/fuzz/corpus build-fuzz/corpus
+
+coverage:
+	$(MAKE) BUILD=build-cov CFLAGS="-O0 -g --coverage" LDFLAGS=--coverage build-cov/tests/test-fuzz-replay
+	@find build-cov -name '*.gcda' -delete
+	build-cov/tests/test-fuzz-replay >/dev/null
+	@sh tests/fuzz/coverage.sh build-cov hw xen
+
+.PHONY: fuzz fuzz-build fuzz-merge coverage
+
 demo: $(BIN) $(BUILD)/tests/tools/guest-view
 	@sh scripts/demo.sh $(BUILD)
 
+# make install [PREFIX=/usr] [DESTDIR=staging]: the binary where xl's device_model_override
+# points (docs/xen.md) and the man page (tests/test-install.c checks both).
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/lib/xen/bin/xen-pt-dm
+	install -D -m 0644 docs/xen-pt-dm.1 $(DESTDIR)$(PREFIX)/share/man/man1/xen-pt-dm.1
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-sanitize demo install clean
+.PHONY: all tests check check-sanitize check-valgrind demo install clean
 .SECONDARY:
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

@@ -5,11 +5,14 @@
 set -eu
 
 PKGS="gcc make pkg-config libglib2.0-dev libjson-glib-dev libpci-dev pciutils
-      libxen-dev libseccomp-dev"
+      libxen-dev libseccomp-dev groff-base"
+# `make fuzz` only (--fuzz): clang with libFuzzer and the sanitizer runtimes.
+FUZZ_PKGS="clang libclang-rt-14-dev"
 [ "${1:-}" = "--check" ] && CHECK_ONLY=1 || CHECK_ONLY=0
 for extra in "$@"; do
     case "$extra" in
         --check) ;;
+        --fuzz) PKGS="$PKGS $FUZZ_PKGS" ;;
         *) PKGS="$PKGS $extra" ;;
     esac
 done
