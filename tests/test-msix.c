@@ -186,16 +186,7 @@ static guint mmio_claims(XptQts *qts)
 static bool has_mmio(XptQts *qts, uint64_t gfn, uint64_t mfn, uint64_t nr)
 {
     g_autoptr(JsonNode) st = xpt_sim_state(qts);
-    JsonArray *a = member(st, "mmio");
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *m = json_array_get_object_element(a, i);
-        if ((uint64_t)json_object_get_int_member(m, "gfn") == gfn &&
-            (uint64_t)json_object_get_int_member(m, "mfn") == mfn &&
-            (uint64_t)json_object_get_int_member(m, "nr") == nr) {
-            return true;
-        }
-    }
-    return false;
+    return xpt_state_has_mmio(st, gfn, mfn, nr);
 }
 
 /* No p2m mapping touches guest frames [first, last] (invariant 10). */

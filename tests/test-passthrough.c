@@ -29,20 +29,6 @@ static JsonArray *state_array(JsonNode *state, const char *member)
     return json_object_get_array_member(json_node_get_object(state), member);
 }
 
-static bool has_mmio(JsonNode *state, uint64_t gfn, uint64_t mfn, uint64_t nr)
-{
-    JsonArray *a = state_array(state, "mmio");
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *m = json_array_get_object_element(a, i);
-        if ((uint64_t)json_object_get_int_member(m, "gfn") == gfn &&
-            (uint64_t)json_object_get_int_member(m, "mfn") == mfn &&
-            (uint64_t)json_object_get_int_member(m, "nr") == nr) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Intel 82576 (cap-pcie-2 01:00.0): identity, capabilities, BAR sizes and types. */
 static void test_82576_guest_view(void)
 {
@@ -94,9 +80,9 @@ static void test_82576_bar_mappings(void)
 
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0007);
     g_autoptr(JsonNode) s1 = xpt_sim_state(qts);
-    g_assert_true(has_mmio(s1, 0xf0000, 0xe0800, 32));
-    g_assert_true(has_mmio(s1, 0xf1001, 0xe0841, 3));     /* pages 1–3 of BAR3 */
-    g_assert_false(has_mmio(s1, 0xf1000, 0xe0840, 1));    /* the MSI-X table page */
+    g_assert_true(xpt_state_has_mmio(s1, 0xf0000, 0xe0800, 32));
+    g_assert_true(xpt_state_has_mmio(s1, 0xf1001, 0xe0841, 3));     /* pages 1–3 of BAR3 */
+    g_assert_false(xpt_state_has_mmio(s1, 0xf1000, 0xe0840, 1));    /* the MSI-X table page */
     JsonArray *io = state_array(s1, "ioports");
     g_assert_cmpuint(json_array_get_length(io), ==, 1);
     JsonObject *p = json_array_get_object_element(io, 0);
@@ -107,8 +93,8 @@ static void test_82576_bar_mappings(void)
     /* Move BAR0: old range removed, new one added. */
     xpt_cfg_writel(qts, SLOT2, 0x10, 0xf2000000);
     g_autoptr(JsonNode) s2 = xpt_sim_state(qts);
-    g_assert_false(has_mmio(s2, 0xf0000, 0xe0800, 32));
-    g_assert_true(has_mmio(s2, 0xf2000, 0xe0800, 32));
+    g_assert_false(xpt_state_has_mmio(s2, 0xf0000, 0xe0800, 32));
+    g_assert_true(xpt_state_has_mmio(s2, 0xf2000, 0xe0800, 32));
 
     /* Memory decode off: every memory mapping gone, ports stay. */
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0005);

@@ -82,20 +82,6 @@ static gint64 calls_of(JsonNode *st, const char *op)
     return json_object_has_member(c, op) ? json_object_get_int_member(c, op) : 0;
 }
 
-static bool has_mmio(JsonNode *st, uint64_t gfn, uint64_t mfn, uint64_t nr)
-{
-    JsonArray *a = xpt_state_array(st, "mmio");
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *m = json_array_get_object_element(a, i);
-        if ((uint64_t)json_object_get_int_member(m, "gfn") == gfn &&
-            (uint64_t)json_object_get_int_member(m, "mfn") == mfn &&
-            (uint64_t)json_object_get_int_member(m, "nr") == nr) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Whether any p2m mapping touches host frames [mfn, mfn + nr). */
 static bool maps_host(JsonNode *st, uint64_t mfn, uint64_t nr)
 {
@@ -432,7 +418,7 @@ static void test_disabled_bar_access(void)
     xpt_cfg_writel(qts, SLOT2, 0x30, (uint32_t)rom | 1);
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0007);
     g_autoptr(JsonNode) on = xpt_sim_state(qts);
-    g_assert_true(has_mmio(on, bar0 >> 12, NIC_BAR0_HOST >> 12, 32));
+    g_assert_true(xpt_state_has_mmio(on, bar0 >> 12, NIC_BAR0_HOST >> 12, 32));
     g_assert_true(claimed(on, "mmio", bar3, bar3 + 0xfff));
     g_assert_true(claimed(on, "mmio", rom, rom + 0x3fffff));
     g_assert_cmpuint(state_len(on, "ioports"), ==, 1);
@@ -477,8 +463,8 @@ static void test_disabled_bar_access(void)
     g_assert_cmpint(calls_of(moved, "memory_mapping"), ==, calls_before);
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0002);
     g_autoptr(JsonNode) back = xpt_sim_state(qts);
-    g_assert_true(has_mmio(back, 0xf2000, NIC_BAR0_HOST >> 12, 32));
-    g_assert_false(has_mmio(back, bar0 >> 12, NIC_BAR0_HOST >> 12, 32));
+    g_assert_true(xpt_state_has_mmio(back, 0xf2000, NIC_BAR0_HOST >> 12, 32));
+    g_assert_false(xpt_state_has_mmio(back, bar0 >> 12, NIC_BAR0_HOST >> 12, 32));
     g_assert_cmphex(xpt_readl(qts, 0xf2000010), ==, 0x12345678);   /* same host page */
     g_assert_cmphex(xpt_cfg_readl(qts, SLOT2, 0x00), ==, 0x10c98086);
     xpt_test_finish(qts);
@@ -1123,7 +1109,7 @@ static void test_xsa476_detach_64bit(void)
     xpt_cfg_writel(qts, SLOT2, 0x14, (uint32_t)(lo >> 32));
     xpt_cfg_writew(qts, SLOT2, 0x04, 0x0006);
     g_autoptr(JsonNode) s1 = xpt_sim_state(qts);
-    g_assert_true(has_mmio(s1, lo >> 12, NVME_BAR0_HOST >> 12, 4));
+    g_assert_true(xpt_state_has_mmio(s1, lo >> 12, NVME_BAR0_HOST >> 12, 4));
     g_assert_true(claimed(s1, "mmio", lo + 0x4000, lo + 0x4fff));
     /* MSI-X entry 128 bound with the 64-bit gtable. */
     xpt_cfg_writew(qts, SLOT2, cap + 2, 0x8000);
@@ -1137,9 +1123,9 @@ static void test_xsa476_detach_64bit(void)
     /* Only the high dword changes: a 32-bit comparison would see no move. */
     xpt_cfg_writel(qts, SLOT2, 0x14, (uint32_t)(hi >> 32));
     g_autoptr(JsonNode) s3 = xpt_sim_state(qts);
-    g_assert_false(has_mmio(s3, lo >> 12, NVME_BAR0_HOST >> 12, 4));
-    g_assert_true(has_mmio(s3, hi >> 12, NVME_BAR0_HOST >> 12, 4));
-    g_assert_true(has_mmio(s3, (hi >> 12) + 5, (NVME_BAR0_HOST >> 12) + 5, 3));
+    g_assert_false(xpt_state_has_mmio(s3, lo >> 12, NVME_BAR0_HOST >> 12, 4));
+    g_assert_true(xpt_state_has_mmio(s3, hi >> 12, NVME_BAR0_HOST >> 12, 4));
+    g_assert_true(xpt_state_has_mmio(s3, (hi >> 12) + 5, (NVME_BAR0_HOST >> 12) + 5, 3));
     g_assert_false(claimed(s3, "mmio", lo + 0x4000, lo + 0x4fff));
     g_assert_true(claimed(s3, "mmio", hi + 0x4000, hi + 0x4fff));
     b = json_array_get_object_element(xpt_state_array(s3, "msi"), 0);
@@ -1174,7 +1160,7 @@ static void test_xsa476_firecracker(void)
     xpt_cfg_writel(vm->qts, SLOT2, 0x14, (uint32_t)(g >> 32));
     xpt_cfg_writew(vm->qts, SLOT2, 0x04, 0x0002);
     g_autoptr(JsonNode) s1 = xpt_sim_state(vm->qts);
-    g_assert_true(has_mmio(s1, g >> 12, host >> 12, 8));
+    g_assert_true(xpt_state_has_mmio(s1, g >> 12, host >> 12, 8));
     xpt_outw(vm->qts, GPE_EN, 0x0002);
     unplug_and_eject(vm, "vnet", 2);
     g_autoptr(JsonNode) s2 = xpt_sim_state(vm->qts);
@@ -1280,7 +1266,7 @@ static void test_failed_attach(gconstpointer data)
         g_assert_cmpuint(count_lines(err, "INTx disabled", NULL), ==, 1);
     }
     /* The other device and the process are unaffected. */
-    g_assert_true(has_mmio(st, 0xe0000, NVME_BAR0_HOST >> 12, 4));
+    g_assert_true(xpt_state_has_mmio(st, 0xe0000, NVME_BAR0_HOST >> 12, 4));
     g_assert_cmphex(xpt_cfg_readl(qts, SLOT2, 0), ==, 0xa826144d);
     if (f->refused) {
         qmp_ok(vm->qmp, "%s", add);                    /* same id, no fault: works */
@@ -1313,7 +1299,7 @@ static void test_failed_coldplug(void)
         xpt_cfg_writel(qts, SLOT3, 0x14, 0);
         xpt_cfg_writew(qts, SLOT3, 0x04, 0x0006);
         g_autoptr(JsonNode) st2 = xpt_sim_state(qts);
-        g_assert_true(has_mmio(st2, 0xe0000, NVME_BAR0_HOST >> 12, 4));
+        g_assert_true(xpt_state_has_mmio(st2, 0xe0000, NVME_BAR0_HOST >> 12, 4));
         g_autofree char *err = xpt_qts_stderr(qts);
         g_assert_cmpuint(count_lines(err, degraded[i][1], NIC), ==, 1);
         xpt_test_finish(qts);
@@ -1447,7 +1433,7 @@ static void assert_bystander_ok(XptQts *qts)
 {
     g_assert_cmphex(xpt_cfg_readl(qts, SLOT3, 0x00), ==, 0xa826144d);
     g_autoptr(JsonNode) st = xpt_sim_state(qts);
-    g_assert_true(has_mmio(st, 0xe0000, NVME_BAR0_HOST >> 12, 4));
+    g_assert_true(xpt_state_has_mmio(st, 0xe0000, NVME_BAR0_HOST >> 12, 4));
     g_assert_true(claimed(st, "mmio", 0xe0004000, 0xe0004fff));
     g_assert_cmphex(xpt_readl(qts, 0xe0004000 + 12), ==, 1);      /* entry 0 masked */
 }

@@ -96,3 +96,17 @@ GArray *xpt_test_host_writes_at(XptQts *qts, const char *key, unsigned offset)
     }
     return out;
 }
+
+bool xpt_state_has_mmio(JsonNode *state, uint64_t gfn, uint64_t mfn, uint64_t nr)
+{
+    JsonArray *a = xpt_state_array(state, "mmio");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *m = json_array_get_object_element(a, i);
+        if ((uint64_t)json_object_get_int_member(m, "gfn") == gfn &&
+            (uint64_t)json_object_get_int_member(m, "mfn") == mfn &&
+            (uint64_t)json_object_get_int_member(m, "nr") == nr) {
+            return true;
+        }
+    }
+    return false;
+}

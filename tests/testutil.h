@@ -46,6 +46,9 @@ JsonArray *xpt_state_array(JsonNode *state, const char *member);
  */
 GArray *xpt_test_host_writes_at(XptQts *qts, const char *key, unsigned offset);
 
+/** Whether a "xen-sim state" reply holds the p2m mapping gfn → mfn of @nr pages. */
+bool xpt_state_has_mmio(JsonNode *state, uint64_t gfn, uint64_t mfn, uint64_t nr);
+
 /** The "msi" binding of @pirq in a "xen-sim state" reply, or NULL. */
 JsonObject *xpt_state_msi_binding(JsonNode *state, gint64 pirq);
 
