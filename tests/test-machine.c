@@ -5,6 +5,7 @@
  * access to the server that claims the port).
  */
 #include <glib.h>
+#include <string.h>
 
 #include "qtest/client.h"
 #include "tests/testutil.h"
@@ -55,10 +56,30 @@ static void test_confadd_type1_probe(void)
     xpt_test_finish(qts);
 }
 
+/*
+ * The binary is linked against the real libxen: on a machine without Xen, -xen-domid
+ * gives one clear line and exit status 1 (issue 4), never a crash or a hang.
+ */
+static void test_xen_absent(void)
+{
+    if (g_file_test("/dev/xen/privcmd", G_FILE_TEST_EXISTS)) {
+        g_test_skip("this machine runs under Xen");
+        return;
+    }
+    g_autofree char *err = NULL;
+    int status = xpt_qts_run_expect_fail("-xen-domid 1 -nodefaults -display none", &err);
+    g_assert_cmpint(status, ==, 1);
+    g_assert_nonnull(strstr(err, "/dev/xen"));
+    g_assert_nonnull(strstr(err, "dom0"));
+    g_auto(GStrv) lines = g_strsplit(g_strchomp(err), "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/machine/confadd/claim", test_confadd_claim);
     g_test_add_func("/machine/confadd/type1-probe", test_confadd_type1_probe);
+    g_test_add_func("/machine/xen-absent", test_xen_absent);
     return g_test_run();
 }
