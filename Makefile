@@ -5,6 +5,9 @@
 # Every target first installs missing Debian packages (scripts/install-deps.sh).
 
 BUILD   := build
+# Where tests and the demo find ../shared/fixtures, also from a clone made elsewhere.
+XPT_FIXTURES ?= $(shell sh scripts/fixtures-dir.sh)
+export XPT_FIXTURES
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 XPT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
