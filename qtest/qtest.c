@@ -19,6 +19,7 @@
 
 #include <glib-unix.h>
 
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -156,11 +157,6 @@ static char *qt_parse_i64(const char *str, const char *what, int64_t *out)
     return NULL;
 }
 
-static uint64_t qt_width_max(unsigned size)
-{
-    return size >= 8 ? UINT64_MAX : (UINT64_C(1) << (size * 8)) - 1;
-}
-
 static unsigned qt_size_suffix(char c)
 {
     switch (c) {
@@ -196,7 +192,7 @@ static char *qt_cmd_out(XptQtestServer *s, char **w)
     char *fail = qt_parse_u64(w[1], "ADDR", 0xffff, &port);
 
     if (!fail) {
-        fail = qt_parse_u64(w[2], "VALUE", qt_width_max(size), &val);
+        fail = qt_parse_u64(w[2], "VALUE", xpt_ones64(size), &val);
     }
     if (fail) {
         return fail;
@@ -218,8 +214,8 @@ static char *qt_cmd_in(XptQtestServer *s, char **w)
         return fail;
     }
     val = s->be.pio_read ? s->be.pio_read(s->opaque, (uint16_t)port, size)
-                         : (uint32_t)qt_width_max(size);
-    return g_strdup_printf("OK 0x%04x", val & (uint32_t)qt_width_max(size));
+                         : (uint32_t)xpt_ones64(size);
+    return g_strdup_printf("OK 0x%04x", val & (uint32_t)xpt_ones64(size));
 }
 
 static char *qt_cmd_writex(XptQtestServer *s, char **w)
@@ -229,7 +225,7 @@ static char *qt_cmd_writex(XptQtestServer *s, char **w)
     char *fail = qt_parse_u64(w[1], "ADDR", UINT64_MAX - (size - 1), &addr);
 
     if (!fail) {
-        fail = qt_parse_u64(w[2], "VALUE", qt_width_max(size), &val);
+        fail = qt_parse_u64(w[2], "VALUE", xpt_ones64(size), &val);
     }
     if (fail) {
         return fail;
@@ -250,7 +246,7 @@ static char *qt_cmd_readx(XptQtestServer *s, char **w)
         return fail;
     }
     val = s->be.mmio_read ? s->be.mmio_read(s->opaque, addr, size) : UINT64_MAX;
-    return g_strdup_printf("OK 0x%016" PRIx64, val & qt_width_max(size));
+    return g_strdup_printf("OK 0x%016" PRIx64, val & xpt_ones64(size));
 }
 
 static char *qt_cmd_read(XptQtestServer *s, char **w)

@@ -13,29 +13,9 @@
 
 #include <string.h>
 
+#include "util/bytes.h"
+
 #define PAGE_MASK_LOW (XPT_PAGE_SIZE - 1)
-
-/* Little-endian value of @len (≤ 8) bytes. */
-static uint64_t le_load(const uint8_t *buf, unsigned len)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < len; i++) {
-        v |= (uint64_t)buf[i] << (8 * i);
-    }
-    return v;
-}
-
-static void le_store(uint8_t *buf, uint64_t v, unsigned len)
-{
-    for (unsigned i = 0; i < len; i++) {
-        buf[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint64_t ones(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
 
 /* Send one request (count 1, data inline) to the dispatcher; the read result or 0. */
 static uint64_t send_ioreq(XptSim *sim, uint8_t type, uint64_t addr, unsigned size, bool write,
@@ -48,10 +28,10 @@ static uint64_t send_ioreq(XptSim *sim, uint8_t type, uint64_t addr, unsigned si
     req.size = size;
     req.count = 1;
     req.dir = write ? IOREQ_WRITE : IOREQ_READ;
-    req.data = write ? val & ones(size) : 0;
+    req.data = write ? val & xpt_ones64(size) : 0;
     req.state = STATE_IOREQ_READY;
     xpt_dispatch(sim->dispatcher, &req);
-    return write ? 0 : req.data & ones(size);
+    return write ? 0 : req.data & xpt_ones64(size);
 }
 
 /* ---- ports ------------------------------------------------------------------------------ */
@@ -86,11 +66,11 @@ static uint32_t pio_access(XptSim *sim, uint16_t port, unsigned size, bool write
         uint8_t *host = sim->host_ports + map->mport + (port - map->gport);
         uint8_t buf[4];
         if (write) {
-            le_store(buf, val, size);
+            xpt_le_store(buf, val, size);
             memcpy(host, buf, size);
             return 0;
         }
-        return (uint32_t)le_load(host, size);
+        return (uint32_t)xpt_le_load(host, size);
     }
     if ((port & ~3u) == 0xcfc && (sim->cf8 & 0x80000000u)) {
         /* PCI config data cycle: SBDF 0000:BB:DD.F, register CF8[7:2] | port[1:0]. */
@@ -101,13 +81,13 @@ static uint32_t pio_access(XptSim *sim, uint16_t port, unsigned size, bool write
             return (uint32_t)send_ioreq(sim, IOREQ_TYPE_PCI_CONFIG,
                                         ((uint64_t)sbdf << 32) | reg, size, write, val);
         }
-        return write ? 0 : (uint32_t)ones(size);
+        return write ? 0 : (uint32_t)xpt_ones64(size);
     }
     if (sim->dispatcher &&
         sim_rs_contains(&sim->claims[XPT_RANGE_PORT], port, (uint64_t)port + size - 1)) {
         return (uint32_t)send_ioreq(sim, IOREQ_TYPE_PIO, port, size, write, val);
     }
-    return write ? 0 : (uint32_t)ones(size);
+    return write ? 0 : (uint32_t)xpt_ones64(size);
 }
 
 static uint32_t sim_pio_read(void *opaque, uint16_t port, unsigned size)
@@ -130,9 +110,9 @@ static void copy_or_null(XptSim *sim, uint64_t addr, uint8_t *rbuf, const uint8_
     if (sim->dispatcher &&
         sim_rs_contains(&sim->claims[XPT_RANGE_MEMORY], addr, addr + len - 1)) {
         uint64_t v = send_ioreq(sim, IOREQ_TYPE_COPY, addr, len, wbuf != NULL,
-                                wbuf ? le_load(wbuf, len) : 0);
+                                wbuf ? xpt_le_load(wbuf, len) : 0);
         if (rbuf) {
-            le_store(rbuf, v, len);
+            xpt_le_store(rbuf, v, len);
         }
     } else if (rbuf) {
         memset(rbuf, 0xff, len);
@@ -230,7 +210,7 @@ static uint64_t sim_mmio_read(void *opaque, uint64_t addr, unsigned size)
         return ~0ull;
     }
     mem_access(opaque, addr, buf, NULL, size, false);
-    return le_load(buf, size);
+    return xpt_le_load(buf, size);
 }
 
 static void sim_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t val)
@@ -239,7 +219,7 @@ static void sim_mmio_write(void *opaque, uint64_t addr, unsigned size, uint64_t 
     if (size != 1 && size != 2 && size != 4 && size != 8) {
         return;
     }
-    le_store(buf, val, size);
+    xpt_le_store(buf, val, size);
     mem_access(opaque, addr, NULL, buf, size, false);
 }
 

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -198,11 +199,6 @@ static XptIoRegion *lookup(XptDispatcher *d, uint8_t type, uint64_t addr, unsign
     return r;
 }
 
-static uint64_t ones64(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
-}
-
 static uint64_t do_read(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned size)
 {
     XptIoRegion *r = lookup(d, type, addr, size);
@@ -210,9 +206,9 @@ static uint64_t do_read(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned 
         xpt_log_ratelimited(&bad_ioreq_rl, XPT_LOG_GUEST_ERROR,
                             "%s read of %u bytes at 0x%" G_GINT64_MODIFIER "x: no handler",
                             type == IOREQ_TYPE_PIO ? "port" : "mmio", size, addr);
-        return ones64(size);
+        return xpt_ones64(size);
     }
-    return r->ops->read(r->opaque, addr - r->base, size) & ones64(size);
+    return r->ops->read(r->opaque, addr - r->base, size) & xpt_ones64(size);
 }
 
 static void do_write(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned size, uint64_t val)
@@ -224,7 +220,7 @@ static void do_write(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned siz
                             type == IOREQ_TYPE_PIO ? "port" : "mmio", size, addr);
         return;
     }
-    r->ops->write(r->opaque, addr - r->base, val & ones64(size), size);
+    r->ops->write(r->opaque, addr - r->base, val & xpt_ones64(size), size);
 }
 
 /*
@@ -235,7 +231,7 @@ static void do_write(XptDispatcher *d, uint8_t type, uint64_t addr, unsigned siz
 static void drop_read(ioreq_t *req, bool size_ok)
 {
     if (req->dir == IOREQ_READ && !req->data_is_ptr) {
-        req->data = size_ok ? ones64(req->size) : ~0ull;
+        req->data = size_ok ? xpt_ones64(req->size) : ~0ull;
     }
 }
 
@@ -336,7 +332,7 @@ static void dispatch_pci_config(XptDispatcher *d, ioreq_t *req)
     /* Segment 0, bus 0 only: the only bus we present (SPEC §4), the only SBDFs we claim. */
     bool ours = (sbdf >> 8) == 0;
     if (req->dir == IOREQ_READ) {
-        req->data = ours ? xpt_pci_bus_config_read(d->bus, devfn, reg, size) : xpt_ones(size);
+        req->data = ours ? xpt_pci_bus_config_read(d->bus, devfn, reg, size) : xpt_ones32(size);
     } else if (ours) {
         xpt_pci_bus_config_write(d->bus, devfn, reg, size, (uint32_t)req->data);
     }

@@ -10,6 +10,7 @@
 #include "hw/host/dump-layout.h"
 #include "hw/host/host-dump.h"
 #include "hw/host/host-libpci.h"
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -77,27 +78,6 @@ static bool parse_hostaddr(const char *s, unsigned *seg, unsigned *bus, unsigned
     return false;
 }
 
-static uint32_t le_read(const uint8_t *p, unsigned len)
-{
-    uint32_t v = 0;
-    for (unsigned i = 0; i < len; i++) {
-        v |= (uint32_t)p[i] << (8 * i);
-    }
-    return v;
-}
-
-static void le_write(uint8_t *p, unsigned len, uint32_t v)
-{
-    for (unsigned i = 0; i < len; i++) {
-        p[i] = (uint8_t)(v >> (8 * i));
-    }
-}
-
-static uint32_t width_ones(unsigned len)
-{
-    return len >= 4 ? 0xffffffffu : (1u << (8 * len)) - 1;
-}
-
 static bool check_access(const XptHostPci *h, const char *what, unsigned offset,
                          unsigned len, GError **errp)
 {
@@ -146,7 +126,7 @@ bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *v
     if (!check_access(h, "read", offset, len, errp)) {
         return false;
     }
-    *val = width_ones(len);
+    *val = xpt_ones32(len);
     if (!injected_fault(h, false, offset, len, errp)) {
         return false;
     }
@@ -154,7 +134,7 @@ bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *v
         return true;
     }
     if (h->shadow) {
-        *val = le_read(h->config + offset, len);
+        *val = (uint32_t)xpt_le_load(h->config + offset, len);
         return true;
     }
     if (!xpt_libpci_block(h->dev, false, offset, buf, len, why)) {
@@ -163,7 +143,7 @@ bool xpt_host_pci_read(XptHostPci *h, unsigned offset, unsigned len, uint32_t *v
                     "the device is present and readable", h->sbdf, len, offset, why);
         return false;
     }
-    *val = le_read(buf, len);
+    *val = (uint32_t)xpt_le_load(buf, len);
     return true;
 }
 
@@ -176,7 +156,7 @@ bool xpt_host_pci_write(XptHostPci *h, unsigned offset, unsigned len, uint32_t v
     if (!check_access(h, "write", offset, len, errp)) {
         return false;
     }
-    val &= width_ones(len);
+    val &= xpt_ones32(len);
     XptHostWrite w = { .offset = (uint16_t)offset, .len = (uint8_t)len, .value = val };
     g_array_append_val(h->writes, w);
     xpt_log(XPT_LOG_HOST, "%s: host config write [0x%03x] len %u = 0x%x%s", h->sbdf,
@@ -189,10 +169,10 @@ bool xpt_host_pci_write(XptHostPci *h, unsigned offset, unsigned len, uint32_t v
         return true; /* no device, or beyond the config space the backend has: dropped */
     }
     if (h->shadow) {
-        le_write(h->config + offset, len, val);
+        xpt_le_store(h->config + offset, val, len);
         return true;
     }
-    le_write(buf, len, val);
+    xpt_le_store(buf, val, len);
     if (!xpt_libpci_block(h->dev, true, offset, buf, len, why)) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
                     "%s: host config write of %u bytes at 0x%x failed (%s); check that "
@@ -250,7 +230,7 @@ static bool read_config(XptHostPci *h, GError **errp)
                     "or check the device", h->sbdf, h->source, why);
         return false;
     }
-    if (le_read(h->config + PCI_VENDOR_ID, 2) == 0xffff) {
+    if ((uint32_t)xpt_le_load(h->config + PCI_VENDOR_ID, 2) == 0xffff) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
                     "%s: config space reads all-ones in %s; the device is absent or "
                     "powered off", h->sbdf, h->source);
@@ -397,7 +377,7 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
     }
     for (unsigned i = 0; i < XPT_HOST_NUM_BARS; i++) {
         XptHostRegion *r = &h->bars[i];
-        uint32_t raw = le_read(h->config + PCI_BASE_ADDRESS_0 + 4 * i, 4);
+        uint32_t raw = (uint32_t)xpt_le_load(h->config + PCI_BASE_ADDRESS_0 + 4 * i, 4);
         uint64_t value = raw;
         bool is64 = false;
 
@@ -411,8 +391,7 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
                 return false;
             }
             is64 = true;
-            value |= (uint64_t)le_read(h->config + PCI_BASE_ADDRESS_0 + 4 * (i + 1), 4)
-                     << 32;
+            value |= xpt_le_load(h->config + PCI_BASE_ADDRESS_0 + 4 * (i + 1), 4) << 32;
             r->flags = XPT_HOST_REGION_MEM64;
         }
         if (!(raw & PCI_BASE_ADDRESS_SPACE_IO) && (raw & PCI_BASE_ADDRESS_MEM_PREFETCH)) {

@@ -2,6 +2,7 @@
 #include "hw/i386/acpi-hotplug.h"
 
 #include "hw/pci/pci.h"
+#include "util/bytes.h"
 #include "util/log.h"
 
 #define PCIU 0x0
@@ -97,7 +98,7 @@ static uint64_t pcihp_read(void *opaque, uint64_t offset, unsigned size)
     XptAcpiHotplug *h = opaque;
     unsigned reg = (unsigned)offset & ~3u, shift = 8 * ((unsigned)offset & 3);
     uint64_t v = pcihp_reg(h, reg) >> shift;
-    return size >= 4 ? v : v & ((1ull << (8 * size)) - 1);
+    return v & xpt_ones64(size);
 }
 
 static void pcihp_write(void *opaque, uint64_t offset, uint64_t val, unsigned size)

@@ -6,6 +6,7 @@
 #include "hw/i386/chipset.h"
 
 #include "hw/pci/emu-config.h"
+#include "util/bytes.h"
 #include "util/log.h"
 
 #define QEMU_SUBSYS_VENDOR 0x1af4
@@ -41,7 +42,7 @@ static uint64_t confadd_read(void *opaque, uint64_t offset, unsigned size)
     if (offset == 0 && size == 4) {
         return c->confadd;
     }
-    return size >= 8 ? UINT64_MAX : (1ull << (size * 8)) - 1;
+    return xpt_ones64(size);
 }
 
 static void confadd_write(void *opaque, uint64_t offset, uint64_t val, unsigned size)

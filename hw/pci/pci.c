@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -79,9 +80,9 @@ uint32_t xpt_pci_bus_config_read(XptPciBus *bus, uint8_t devfn, uint32_t offset,
 {
     XptPciDevice *dev = bus->devices[devfn];
     if (!dev || !access_ok(devfn, offset, len, "read")) {
-        return xpt_ones(len == 1 || len == 2 ? len : 4);
+        return xpt_ones32(len == 1 || len == 2 ? len : 4);
     }
-    return dev->klass->config_read(dev, offset, len) & xpt_ones(len);
+    return dev->klass->config_read(dev, offset, len) & xpt_ones32(len);
 }
 
 void xpt_pci_bus_config_write(XptPciBus *bus, uint8_t devfn, uint32_t offset, unsigned len,
@@ -91,5 +92,5 @@ void xpt_pci_bus_config_write(XptPciBus *bus, uint8_t devfn, uint32_t offset, un
     if (!dev || !access_ok(devfn, offset, len, "write")) {
         return;
     }
-    dev->klass->config_write(dev, offset, len, val & xpt_ones(len));
+    dev->klass->config_write(dev, offset, len, val & xpt_ones32(len));
 }

@@ -90,10 +90,4 @@ void xpt_pci_bus_config_write(XptPciBus *bus, uint8_t devfn, uint32_t offset, un
 /** xpt_pci_sbdf: XEN_DMOP_PCI_SBDF for segment 0, bus 0, @devfn. */
 uint32_t xpt_pci_sbdf(uint8_t devfn);
 
-/** All-ones value of @len bytes (1, 2 or 4). */
-static inline uint32_t xpt_ones(unsigned len)
-{
-    return len >= 4 ? 0xffffffffu : ((1u << (len * 8)) - 1);
-}
-
 #endif

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "util/bytes.h"
 #include "util/error.h"
 
 #define CAP_LIST_START 0x40
@@ -25,15 +26,10 @@ static const XptRegInfo cap_id_row = {
     .offset = 0, .size = 1, .ro_mask = 0xFF,
 };
 
-static uint32_t width_mask(unsigned size)
-{
-    return size >= 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
-}
-
 bool xpt_regfile_host_read(XptRegFile *rf, unsigned offset, unsigned len, uint32_t *val)
 {
     if (!rf->host->read(rf->owner, offset, len, val)) {
-        *val = width_mask(len);
+        *val = xpt_ones32(len);
         return false;
     }
     return true;
@@ -83,7 +79,8 @@ static void discover_groups(XptRegFile *rf, const XptRegGroupInfo *const *tables
         }
         seen[ptr / 8] |= 1u << (ptr % 8);
         uint32_t id, next;
-        if (!xpt_regfile_host_read(rf, ptr, 1, &id) || !xpt_regfile_host_read(rf, ptr + 1, 1, &next)) {
+        if (!xpt_regfile_host_read(rf, ptr, 1, &id) ||
+            !xpt_regfile_host_read(rf, ptr + 1, 1, &next)) {
             break;
         }
         const XptRegGroupInfo *t = find_table(tables, id);
@@ -281,18 +278,18 @@ static void write_reg(XptRegFile *rf, XptReg *r, unsigned offset, unsigned len, 
     unsigned shift_reg = 8 * (lo - r->addr);      /* position of lo inside the register */
     unsigned shift_acc = 8 * (lo - offset);       /* position of lo inside the access */
     unsigned n = hi - lo;
-    uint32_t valid = width_mask(n) << shift_reg;
-    uint32_t guest = ((val >> shift_acc) & width_mask(n)) << shift_reg;
-    uint32_t host_reg = ((host >> shift_acc) & width_mask(n)) << shift_reg;
+    uint32_t valid = xpt_ones32(n) << shift_reg;
+    uint32_t guest = ((val >> shift_acc) & xpt_ones32(n)) << shift_reg;
+    uint32_t host_reg = ((host >> shift_acc) & xpt_ones32(n)) << shift_reg;
 
     uint32_t old = r->val;
     /* rw1c bits are not plain-writable: writing 0 leaves them, writing 1 clears them. */
     uint32_t w = r->emu_mask & ~r->ro_mask & ~r->res_mask & ~r->rw1c_mask & valid;
     uint32_t nv = (old & ~w) | (guest & w);
     nv &= ~(guest & valid & r->emu_mask & r->rw1c_mask);
-    r->val = nv & width_mask(r->size);
+    r->val = nv & xpt_ones32(r->size);
 
-    uint32_t pt = ~r->emu_mask & ~r->ro_mask & ~r->res_mask & valid & width_mask(r->size);
+    uint32_t pt = ~r->emu_mask & ~r->ro_mask & ~r->res_mask & valid & xpt_ones32(r->size);
     uint32_t out = (host_reg & ~pt & ~r->rw1c_mask) | (guest & pt);
     uint32_t mask = pt;
     if (r->info->write) {
@@ -345,7 +342,7 @@ void xpt_regfile_write(XptRegFile *rf, unsigned offset, unsigned len, uint32_t v
             for (unsigned b = i, n; b < j; b += n) {
                 n = (offset + b) % 4 == 0 && j - b >= 4 ? 4 :
                     (offset + b) % 2 == 0 && j - b >= 2 ? 2 : 1;
-                rf->host->write(rf->owner, offset + b, n, (val >> (8 * b)) & width_mask(n));
+                rf->host->write(rf->owner, offset + b, n, (val >> (8 * b)) & xpt_ones32(n));
             }
         }
         i = j;

@@ -9,6 +9,7 @@
 
 #include "hw/host/host-bar.h"
 #include "hw/xen/xen-pt.h"
+#include "util/bytes.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -155,11 +156,6 @@ static void rebind_moved(XptPtDevice *d)
 
 /* ---- the trapped pages ------------------------------------------------------------------ */
 
-static uint64_t ones(unsigned size)
-{
-    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-}
-
 /* Valid accesses are naturally aligned 4 or 8 bytes (reference/config-space.md). */
 static bool access_ok(XptPtDevice *d, uint64_t off, unsigned size, bool write)
 {
@@ -198,7 +194,7 @@ static uint64_t trap_read(void *opaque, uint64_t offset, unsigned size)
     XptPtMsix *m = d->msix;
     uint64_t off = m->trap_off + offset;        /* dispatcher: offset < trap_len */
     if (!access_ok(d, off, size, false)) {
-        return ones(size);
+        return xpt_ones64(size);
     }
     unsigned entry, dword;
     if (in_table(m, off, &entry, &dword)) {
