@@ -35,6 +35,15 @@ XptQts *xpt_qts_start(const char *extra_args);
  */
 int xpt_qts_run_expect_fail(const char *args, char **stderr_out);
 
+/**
+ * xpt_qts_unix_listen: a listening unix socket at @path (backlog 1) for the binary to
+ * connect to, as libqtest does; aborts the test on failure.
+ */
+int xpt_qts_unix_listen(const char *path);
+
+/** xpt_qts_tmpdir: a new temporary directory (g_free the path); aborts on failure. */
+char *xpt_qts_tmpdir(void);
+
 /** xpt_qts_quit: close the socket, wait for exit (SIGTERM after 10 s), return the exit
  *  status; frees @qts. */
 int xpt_qts_quit(XptQts *qts);
