@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 #include <glib-unix.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +16,12 @@
 #include "monitor/qmp.h"
 #include "monitor/runstate.h"
 #include "qtest/accel.h"
+#include "system/privileges.h"
 #include "xen/xen-accel.h"
 #include "util/chardev.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/opts.h"
-#include "util/sandbox.h"
 
 typedef struct Config {
     const char *accel;
@@ -44,21 +42,6 @@ typedef struct Config {
     const char *chroot_dir;  /* -chroot DIR */
     const char *sandbox;     /* -sandbox SPEC */
 } Config;
-
-/*
- * -chroot, -runas and -sandbox, checked and resolved before anything is created (the
- * user and groups are looked up while /etc is still reachable), applied by
- * deprivilege() once start-up is over.
- */
-typedef struct Privileges {
-    const char *chroot_dir;
-    const char *runas;       /* as given, for messages; NULL = no -runas */
-    uid_t uid;
-    gid_t gid;
-    gid_t *groups;           /* supplementary groups to set (g_free) */
-    int ngroups;
-    XptSandboxOptions sandbox;
-} Privileges;
 
 /* A QMP monitor to open: from -mon chardev=ID,mode=control or -qmp SPEC. */
 typedef struct MonitorSpec {
@@ -481,182 +464,6 @@ static bool parse_monitors(const Config *cfg, GPtrArray *out, GError **errp)
     return true;
 }
 
-/* ---- -chroot, -runas, -sandbox (SPEC §7 "Privileges") ------------------------------------ */
-
-static void privileges_clear(Privileges *p)
-{
-    g_free(p->groups);
-    p->groups = NULL;
-}
-
-/* "UID:GID" (QEMU's numeric -runas form, as libxl passes it) → true. */
-static bool parse_uid_gid(const char *spec, uid_t *uid, gid_t *gid)
-{
-    g_auto(GStrv) parts = g_strsplit(spec, ":", -1);
-    guint64 u, g;
-    if (g_strv_length(parts) != 2 ||
-        !g_ascii_string_to_unsigned(parts[0], 10, 0, G_MAXUINT32 - 1, &u, NULL) ||
-        !g_ascii_string_to_unsigned(parts[1], 10, 0, G_MAXUINT32 - 1, &g, NULL)) {
-        return false;
-    }
-    *uid = (uid_t)u;
-    *gid = (gid_t)g;
-    return true;
-}
-
-/*
- * -runas SPEC: a user name (uid, primary gid and its supplementary groups, as QEMU's
- * initgroups) or UID:GID (that group only). Looked up now, while the password and group
- * databases are reachable: after -chroot they are not.
- */
-static bool resolve_runas(const char *spec, Privileges *p, GError **errp)
-{
-    errno = 0;
-    struct passwd *pw = getpwnam(spec);
-    if (pw) {
-        p->uid = pw->pw_uid;
-        p->gid = pw->pw_gid;
-        int n = 16;
-        for (;;) {
-            g_free(p->groups);
-            p->groups = g_new(gid_t, n);
-            int got = n;
-            if (getgrouplist(pw->pw_name, pw->pw_gid, p->groups, &got) >= 0) {
-                p->ngroups = got;
-                break;
-            }
-            if (got <= n) {
-                /* not a size problem: the primary group alone */
-                p->groups[0] = pw->pw_gid;
-                p->ngroups = 1;
-                break;
-            }
-            n = got;
-        }
-    } else if (parse_uid_gid(spec, &p->uid, &p->gid)) {
-        p->groups = g_new(gid_t, 1);
-        p->groups[0] = p->gid;
-        p->ngroups = 1;
-    } else {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
-                    "-runas %s: no such user; give a user of the password database "
-                    "(getent passwd) or UID:GID", spec);
-        return false;
-    }
-    p->runas = spec;
-    return true;
-}
-
-/* Check -chroot/-runas/-sandbox before anything is created: one line and exit 1. */
-static bool parse_privileges(const Config *cfg, Privileges *p, GError **errp)
-{
-    if (cfg->sandbox && !xpt_sandbox_parse(cfg->sandbox, &p->sandbox, errp)) {
-        return false;
-    }
-    if (cfg->chroot_dir) {
-        if (!g_file_test(cfg->chroot_dir, G_FILE_TEST_IS_DIR)) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
-                        "-chroot %s: not a directory; create it first (libxl uses "
-                        "XEN_RUN_DIR/qemu-root-DOMID)", cfg->chroot_dir);
-            return false;
-        }
-        if (geteuid() != 0) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "-chroot %s: chroot needs root; start xen-pt-dm as root (as libxl "
-                        "does) or leave -chroot out", cfg->chroot_dir);
-            return false;
-        }
-        p->chroot_dir = cfg->chroot_dir;
-    }
-    if (cfg->runas) {
-        if (!resolve_runas(cfg->runas, p, errp)) {
-            return false;
-        }
-        if (geteuid() != 0) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "-runas %s: switching user needs root; start xen-pt-dm as root (as "
-                        "libxl does) or leave -runas out", cfg->runas);
-            return false;
-        }
-    }
-    if (cfg->chroot_dir && !cfg->runas) {
-        xpt_warn_report("-chroot without -runas: a process that is still root can leave a "
-                        "chroot; add -runas USER (libxl's dm_restrict passes both)");
-    }
-    return true;
-}
-
-/* setgroups, setresgid, setresuid; then prove root cannot be regained (QEMU does too). */
-static bool drop_privileges(const Privileges *p, GError **errp)
-{
-    const char *step;
-    if (setgroups((size_t)p->ngroups, p->groups) < 0) {
-        step = "setgroups";
-    } else if (setresgid(p->gid, p->gid, p->gid) < 0) {
-        step = "setresgid";
-    } else if (setresuid(p->uid, p->uid, p->uid) < 0) {
-        step = "setresuid";
-    } else {
-        step = NULL;
-    }
-    if (step) {
-        int err = errno;
-        g_set_error(errp, XPT_ERRNO_ERROR, err, "-runas %s: %s failed: %s; start xen-pt-dm "
-                    "as root", p->runas, step, g_strerror(err));
-        return false;
-    }
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
-    bool dropped = getresuid(&ru, &eu, &su) == 0 && getresgid(&rg, &eg, &sg) == 0 &&
-                   ru == p->uid && eu == p->uid && su == p->uid &&
-                   rg == p->gid && eg == p->gid && sg == p->gid;
-    if (dropped && p->uid != 0) {
-        dropped = setuid(0) < 0 && seteuid(0) < 0 && setgid(0) < 0;
-    }
-    if (!dropped) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_FAILED,
-                    "-runas %s: the process could still regain root after dropping "
-                    "privileges; refusing to run", p->runas);
-        return false;
-    }
-    return true;
-}
-
-/*
- * Once start-up is over (every file, socket, device and Xen handle opened; the xen
- * accelerator already restricted its handles): chroot, then drop to -runas, then arm the
- * sandbox — QEMU's order (os_setup_post, then the seccomp filter that forbids set*id).
- */
-static bool deprivilege(const Privileges *p, GError **errp)
-{
-    if (p->chroot_dir) {
-        if (chroot(p->chroot_dir) < 0 || chdir("/") < 0) {
-            int err = errno;
-            g_set_error(errp, XPT_ERRNO_ERROR, err, "-chroot %s: %s; start xen-pt-dm as "
-                        "root with an existing directory", p->chroot_dir, g_strerror(err));
-            return false;
-        }
-    }
-    if (p->runas && !drop_privileges(p, errp)) {
-        return false;
-    }
-    if (p->sandbox.enable) {
-        g_autoptr(XptSandbox) sb = xpt_sandbox_build(&p->sandbox, errp);
-        if (!sb) {
-            return false;
-        }
-        /* One line to stderr (the toolstack's log), whatever -D says. */
-        fprintf(stderr, "xen-pt-dm: sandbox: arming a seccomp allow-list of %u system "
-                "calls; any other kills xen-pt-dm with SIGSYS (exit status 159, kernel audit "
-                "record type=1326)\n", xpt_sandbox_nr_syscalls(sb));
-        fflush(stderr);
-        if (!xpt_sandbox_load(sb, errp)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void quit_loop(void *opaque)
 {
     g_main_loop_quit(opaque);
@@ -691,7 +498,7 @@ static const XptQmpMachineOps machine_ops = { .request_unplug = xpt_machine_devi
  * monitors, @start (the accelerator begins delivering guest I/O), the main loop until
  * quit/SIGTERM/SIGINT/failure. Returns the exit status (0, or 1 on a failure).
  */
-static int run_machine(const Config *cfg, const Privileges *priv, XptMachine *m,
+static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine *m,
                        GPtrArray *monitors, bool (*start)(void *opaque, GError **errp),
                        void *start_opaque, Run *run)
 {
@@ -725,7 +532,7 @@ static int run_machine(const Config *cfg, const Privileges *priv, XptMachine *m,
     if (status == 0) {
         guint sigterm = g_unix_signal_add(SIGTERM, on_signal, run->loop);
         guint sigint = g_unix_signal_add(SIGINT, on_signal, run->loop);
-        if (!deprivilege(priv, &err)) {
+        if (!xpt_privileges_apply(priv, &err)) {
             xpt_error_report("%s", err->message);
             status = 1;
         } else {
@@ -755,7 +562,7 @@ static bool qtest_start(void *opaque, GError **errp)
 }
 
 /* -accel qtest: the simulated hypervisor; exit status 2 when it reports a leak. */
-static int run_qtest(const Config *cfg, const Privileges *priv, XptMachineOptions *mo,
+static int run_qtest(const Config *cfg, const XptPrivileges *priv, XptMachineOptions *mo,
                      GPtrArray *monitors)
 {
     g_autoptr(GError) err = NULL;
@@ -815,7 +622,7 @@ static bool xen_start(void *opaque, GError **errp)
  * guest I/O first, then detaches every device through the live server, then destroys it
  * (reference/xen-abi.md §Call sequences).
  */
-static int run_xen(const Config *cfg, const Privileges *priv, XptMachineOptions *mo,
+static int run_xen(const Config *cfg, const XptPrivileges *priv, XptMachineOptions *mo,
                    GPtrArray *monitors)
 {
     g_autoptr(GError) err = NULL;
@@ -932,10 +739,10 @@ int main(int argc, char **argv)
         g_ptr_array_free(cfg.devices, TRUE);
         return 1;
     }
-    Privileges priv = { 0 };
-    if (!parse_privileges(&cfg, &priv, &err)) {
+    XptPrivileges priv = { 0 };
+    if (!xpt_privileges_parse(cfg.chroot_dir, cfg.runas, cfg.sandbox, &priv, &err)) {
         xpt_error_report("%s", err->message);
-        privileges_clear(&priv);
+        xpt_privileges_clear(&priv);
         g_ptr_array_free(cfg.devices, TRUE);
         return 1;
     }
@@ -951,7 +758,7 @@ int main(int argc, char **argv)
         xpt_error_report("-accel %s: unknown accelerator (use xen or qtest)", cfg.accel);
         rc = 1;
     }
-    privileges_clear(&priv);
+    xpt_privileges_clear(&priv);
     g_ptr_array_free(cfg.devices, TRUE);
     return rc;
 }
