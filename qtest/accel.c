@@ -129,7 +129,8 @@ static char *machine_extension(void *opaque, char **argv, GError **errp)
                  !g_strcmp0(sub, "host-gone");
     if (!known || argc < 3 || (!strcmp(sub, "host-writes") && argc != 3)) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                    "unknown xen-sim command (state, leaks, fail, host-writes KEY, "
+                    "unknown xen-sim command (state, leaks, fail, get-free-pirq, "
+                    "evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ, host-writes KEY, "
                     "host-fail KEY read|write ERRNO [COUNT], host-gone KEY [on|off]; "
                     "KEY: SLOT|SBDF|ID)");
         return NULL;

@@ -141,7 +141,26 @@ typedef struct SimPirq {
     uint32_t gvec, gflags;
     uint64_t gtable;
     unsigned intx_binds;     /* INTx bindings using this pirq */
+    /* msi_desc->msi_attrib.guest_masked of an MSI source (Xen 4.17 xen/arch/x86/msi.c):
+     * MSI-X entries start masked (msix_capability_init), MSI vectors unmasked
+     * (msi_capability_init); cleared by a bind with XEN_DOMCTL_VMSI_X86_UNMASKED
+     * (pt_irq_create_bind) or by the guest binding an event channel to the pirq
+     * (arch_evtchn_bind_pirq). While set, Xen keeps the vector masked on the device. */
+    bool guest_masked;
 } SimPirq;
+
+/*
+ * The guest's side of one pirq number (struct pirq in Xen 4.17), which outlives a
+ * mapping by the device model: a PHYSDEVOP_get_free_pirq reservation, the event channel
+ * the guest bound to it, and the emulated IRQ that routes it to that channel.
+ */
+typedef struct SimGuestPirq {
+    bool allocated;          /* arch.irq = PIRQ_ALLOCATED (physdev.c get_free_pirq);
+                              * consumed when the pirq is mapped */
+    unsigned evtchn;         /* port bound by EVTCHNOP_bind_pirq, 0 = none */
+    bool emuirq_pt;          /* arch.hvm.emuirq = IRQ_PT (arch_evtchn_bind_pirq, only
+                              * while mapped): delivery by event channel */
+} SimGuestPirq;
 
 /** Pending fault injection of one operation. */
 typedef struct SimFault {
@@ -164,6 +183,8 @@ struct XptSim {
     SimRangeset iomem_caps, ioport_caps, irq_caps;   /* union of the grants */
 
     SimPirq *pirqs;                      /* [XPT_SIM_NR_PIRQS] */
+    SimGuestPirq *gpirqs;                /* [XPT_SIM_NR_PIRQS] */
+    unsigned next_port;                  /* event channel ports handed out so far */
     GArray *intx;                        /* SimIntx, sorted by (pirq, bus, dev, intx) */
     uint8_t link_route[4];
     uint8_t isa_level[16];
@@ -198,6 +219,23 @@ int sim_bind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags, uint64_
 int sim_unbind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags);
 int sim_bind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t intx);
 int sim_unbind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t intx);
+
+/*
+ * Guest hypercalls about pirqs (xen-sim-irq.c), for the "xen-sim" guest-side commands.
+ * Each returns what Xen 4.17 returns to the guest: 0 or -errno.
+ */
+/** PHYSDEVOP_get_free_pirq: @gsi_type MAP_PIRQ_TYPE_GSI (else MSI); *pirq receives it. */
+int sim_guest_get_free_pirq(XptSim *sim, bool gsi_type, int *pirq);
+/** EVTCHNOP_bind_pirq (HVM guest): *port receives the event channel. */
+int sim_guest_evtchn_bind_pirq(XptSim *sim, uint64_t pirq, unsigned *port);
+/** EVTCHNOP_close of the event channel bound to @pirq. */
+int sim_guest_evtchn_close_pirq(XptSim *sim, uint64_t pirq);
+
+/**
+ * sim_msi_delivery: how an interrupt of the MSI-bound pirq @p would reach the guest in
+ * Xen 4.17 (hvm_dirq_assist): "evtchn", "vector", or "none" with *why set (static).
+ */
+const char *sim_msi_delivery(const XptSim *sim, int p, const char **why);
 
 /** sim_extension: the XptQtestBackend extension ("xen-sim ..." lines; xen-sim-state.c). */
 char *sim_extension(void *opaque, char **argv, GError **errp);

@@ -3,10 +3,13 @@
  * ISA IRQ levels, the pirq table (GSI and MSI/MSI-X sources) and MSI / INTx bindings,
  * with Xen 4.17's rules; "stricter" marks where the sim refuses what Xen lets pass.
  */
+#define __XEN_TOOLS__ 1   /* domctl.h is a tools-only header: XEN_DOMCTL_VMSI_X86_* */
 #include "qtest/xen-sim-int.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include <xen/domctl.h>
 
 /* ---- interrupt routing (xen/arch/x86/hvm/irq.c, dm.c) ------------------------------------ */
 
@@ -45,6 +48,22 @@ int sim_set_isa_irq_level(void *opaque, uint8_t isa_irq, unsigned level)
 }
 
 /* ---- pirqs (xen/arch/x86/physdev.c, irq.c) ------------------------------------------------ */
+
+/*
+ * Xen 4.17 xen/arch/x86/irq.c is_free_pirq: no irq mapped, not reserved by the guest's
+ * PHYSDEVOP_get_free_pirq (PIRQ_ALLOCATED), and for an HVM domain no emulated IRQ.
+ */
+static bool pirq_is_free(const XptSim *sim, int p)
+{
+    return !sim->pirqs[p].used && !sim->gpirqs[p].allocated && !sim->gpirqs[p].emuirq_pt;
+}
+
+/* A pirq becomes mapped: map_domain_pirq sets arch.irq, replacing a PIRQ_ALLOCATED. */
+static void pirq_mapped(XptSim *sim, int p, SimPirq v)
+{
+    sim->pirqs[p] = v;
+    sim->gpirqs[p].allocated = false;
+}
 
 /* The pirq mapped from host GSI @gsi, or -1. */
 static int pirq_of_gsi(XptSim *sim, int gsi)
@@ -93,7 +112,7 @@ int sim_map_pirq(void *opaque, int host_irq, int *pirq)
     if (sim->pirqs[want].used) {
         return sim_refuse(EEXIST, "map_pirq: pirq %d in use", want);
     }
-    sim->pirqs[want] = (SimPirq){ .used = true, .gsi = host_irq };
+    pirq_mapped(sim, want, (SimPirq){ .used = true, .gsi = host_irq });
     *pirq = want;
     return 0;
 }
@@ -105,7 +124,11 @@ int sim_map_pirq(void *opaque, int host_irq, int *pirq)
  * MSI / MSI-X entry twice → EEXIST; MSI while MSI-X is mapped or the reverse → EBUSY
  * (pci_enable_msi). *pirq < 0 allocates like get_free_pirq(): the highest free pirq from
  * XPT_SIM_NR_PIRQS-1 down to XPT_SIM_NR_IRQS_GSI, ENOSPC when none is left (Xen gives a
- * domU extra_guest_irqs = 32 of them).
+ * domU extra_guest_irqs = 32 of them); a pirq the guest reserved with
+ * PHYSDEVOP_get_free_pirq is not free (is_free_pirq), but may be asked for by number
+ * (map_domain_pirq accepts a PIRQ_ALLOCATED pirq). The new vector starts guest-masked
+ * for MSI-X (msix_capability_init: guest_masked = 1), unmasked for MSI
+ * (msi_capability_init: guest_masked = 0).
  */
 int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bus,
                             uint8_t host_devfn, int entry_nr, uint64_t table_base)
@@ -145,7 +168,7 @@ int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bu
     int want = *pirq;
     if (want < 0) {
         for (want = XPT_SIM_NR_PIRQS - 1; want >= XPT_SIM_NR_IRQS_GSI; want--) {
-            if (!sim->pirqs[want].used) {
+            if (pirq_is_free(sim, want)) {
                 break;
             }
         }
@@ -157,8 +180,9 @@ int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bu
     } else if (sim->pirqs[want].used) {
         return sim_refuse(EEXIST, "map_pirq_msi: pirq %d in use", want);
     }
-    sim->pirqs[want] = (SimPirq){ .used = true, .is_msi = true, .sbdf = sbdf,
-                                  .entry = entry_nr, .table_base = table_base };
+    pirq_mapped(sim, want, (SimPirq){ .used = true, .is_msi = true, .sbdf = sbdf,
+                                      .entry = entry_nr, .table_base = table_base,
+                                      .guest_masked = msix });
     *pirq = want;
     return 0;
 }
@@ -173,7 +197,9 @@ static SimPirq *mapped_pirq(XptSim *sim, int pirq)
 }
 
 /* xc_physdev_unmap_pirq: not mapped → EINVAL (unmap_domain_pirq); still bound → EBUSY
- * (stricter: Xen force-unbinds with a warning and leaves the dpci state behind). */
+ * (stricter: Xen force-unbinds with a warning and leaves the dpci state behind). The
+ * emulated IRQ goes too (physdev_unmap_pirq: unmap_domain_pirq_emuirq); an event
+ * channel the guest bound stays bound, to a pirq that no longer delivers. */
 int sim_unmap_pirq(void *opaque, int pirq)
 {
     XptSim *sim = opaque;
@@ -189,6 +215,7 @@ int sim_unmap_pirq(void *opaque, int pirq)
         return sim_refuse(EBUSY, "unmap_pirq: pirq %d still bound", pirq);
     }
     memset(p, 0, sizeof(*p));
+    sim->gpirqs[pirq].emuirq_pt = false;
     return 0;
 }
 
@@ -198,6 +225,8 @@ int sim_unmap_pirq(void *opaque, int pirq)
  * updated in place and gtable is kept (Xen reads gtable only on the first bind: to move an
  * MSI-X table, unbind and bind again). gvec is a uint8_t in the domctl: > 0xff → EINVAL
  * (stricter than libxenctrl's silent truncation). gflags are recorded as passed.
+ * XEN_DOMCTL_VMSI_X86_UNMASKED clears the vector's guest mask (guest_mask_msi_irq(desc,
+ * false) at the end of the MSI case); a bind without it leaves the mask as it is.
  */
 int sim_bind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags, uint64_t gtable)
 {
@@ -223,6 +252,9 @@ int sim_bind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags, uint64_
     p->msi_bound = true;
     p->gvec = gvec;
     p->gflags = gflags;
+    if (gflags & XEN_DOMCTL_VMSI_X86_UNMASKED) {
+        p->guest_masked = false;
+    }
     return 0;
 }
 
@@ -321,4 +353,125 @@ int sim_unbind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t
     g_array_remove_index(sim->intx, i);
     sim->pirqs[pirq].intx_binds--;
     return 0;
+}
+
+/* ---- the guest's side: PHYSDEVOP_get_free_pirq, EVTCHNOP_bind_pirq / close ---------------- */
+
+/*
+ * PHYSDEVOP_get_free_pirq (Xen 4.17 xen/arch/x86/physdev.c, irq.c get_free_pirq): for
+ * MAP_PIRQ_TYPE_GSI first 16..nr_irqs_gsi-1, then (any type) nr_pirqs-1 down to
+ * nr_irqs_gsi; the pirq found is reserved (arch.irq = PIRQ_ALLOCATED) so that neither
+ * the guest nor an automatic map_pirq gets it again. None free → -ENOSPC. This is what
+ * a Linux HVM guest using pirqs for MSI calls (arch/x86/pci/xen.c xen_hvm_setup_msi_irqs
+ * → xen_allocate_pirq_msi) before writing the pirq into the MSI address.
+ */
+int sim_guest_get_free_pirq(XptSim *sim, bool gsi_type, int *pirq)
+{
+    if (gsi_type) {
+        for (int p = 16; p < XPT_SIM_NR_IRQS_GSI; p++) {
+            if (pirq_is_free(sim, p)) {
+                sim->gpirqs[p].allocated = true;
+                *pirq = p;
+                return 0;
+            }
+        }
+    }
+    for (int p = XPT_SIM_NR_PIRQS - 1; p >= XPT_SIM_NR_IRQS_GSI; p--) {
+        if (pirq_is_free(sim, p)) {
+            sim->gpirqs[p].allocated = true;
+            *pirq = p;
+            return 0;
+        }
+    }
+    return sim_refuse(ENOSPC, "guest get_free_pirq: no free pirq");
+}
+
+/*
+ * EVTCHNOP_bind_pirq from an HVM guest (Xen 4.17 xen/common/event_channel.c
+ * evtchn_bind_pirq): pirq ≥ nr_pirqs → -EINVAL; an event channel already bound to it →
+ * -EEXIST; otherwise the channel is bound and the call succeeds — whether or not the
+ * pirq is mapped: arch_evtchn_bind_pirq (xen/arch/x86/irq.c) does something only when
+ * domain_pirq_to_irq > 0, i.e. when the device model has already mapped it: then it
+ * routes the pirq to the channel (map_domain_emuirq_pirq(IRQ_PT)) and, for an MSI
+ * source, clears the guest mask (guest_mask_msi_irq(desc, 0)). A pirq mapped later is
+ * neither routed nor unmasked by this bind: the guest's interrupt never arrives and
+ * nothing tells it why.
+ */
+int sim_guest_evtchn_bind_pirq(XptSim *sim, uint64_t pirq, unsigned *port)
+{
+    if (pirq >= XPT_SIM_NR_PIRQS) {
+        return sim_refuse(EINVAL, "guest evtchn_bind_pirq: pirq %" G_GUINT64_FORMAT
+                          " ≥ nr_pirqs", pirq);
+    }
+    SimGuestPirq *g = &sim->gpirqs[pirq];
+    if (g->evtchn) {
+        return sim_refuse(EEXIST, "guest evtchn_bind_pirq: pirq %" G_GUINT64_FORMAT
+                          " already bound to port %u", pirq, g->evtchn);
+    }
+    if (sim->next_port >= G_MAXINT) {
+        return sim_refuse(ENOSPC, "guest evtchn_bind_pirq: out of ports");   /* get_free_port */
+    }
+    g->evtchn = ++sim->next_port;
+    *port = g->evtchn;
+    SimPirq *p = &sim->pirqs[pirq];
+    if (p->used) {                                  /* arch_evtchn_bind_pirq */
+        g->emuirq_pt = true;
+        if (p->is_msi) {
+            p->guest_masked = false;
+        }
+    }
+    return 0;
+}
+
+/*
+ * EVTCHNOP_close of a pirq channel from an HVM guest (evtchn_close, ECS_PIRQ): the
+ * channel is unbound and, if the pirq is mapped, its emulated IRQ removed
+ * (unmap_domain_pirq_emuirq); the guest mask is not touched. No channel bound to @pirq →
+ * -EINVAL (a port that is not in use).
+ */
+int sim_guest_evtchn_close_pirq(XptSim *sim, uint64_t pirq)
+{
+    if (pirq >= XPT_SIM_NR_PIRQS || !sim->gpirqs[pirq].evtchn) {
+        return sim_refuse(EINVAL, "guest evtchn_close: no channel bound to pirq %"
+                          G_GUINT64_FORMAT, pirq);
+    }
+    sim->gpirqs[pirq].evtchn = 0;
+    sim->gpirqs[pirq].emuirq_pt = false;
+    return 0;
+}
+
+/*
+ * Xen 4.17 hvm_dirq_assist (xen/drivers/passthrough/x86/hvm.c): a device interrupt on a
+ * guest-MSI pirq goes to the pirq's event channel when the pirq has an emulated IRQ
+ * (hvm_domain_use_pirq → send_guest_pirq), else to the guest LAPIC as gvec
+ * (vmsi_deliver_pirq → vmsi_deliver, which accepts only fixed and lowest-priority
+ * delivery; vlapic_set_irq drops vectors below 16). While the vector is guest-masked
+ * Xen keeps it masked on the device, so nothing is raised at all.
+ */
+const char *sim_msi_delivery(const XptSim *sim, int p, const char **why)
+{
+    const SimPirq *q = &sim->pirqs[p];
+    *why = NULL;
+    if (!q->used || !q->is_msi || !q->msi_bound) {
+        *why = "not mapped and bound as MSI";
+        return "none";
+    }
+    if (q->guest_masked) {
+        *why = "guest-masked: Xen keeps the vector masked (msix_capability_init; cleared "
+               "by a bind with XEN_DOMCTL_VMSI_X86_UNMASKED or by EVTCHNOP_bind_pirq)";
+        return "none";
+    }
+    if (sim->gpirqs[p].emuirq_pt) {
+        return "evtchn";
+    }
+    unsigned deliv = (q->gflags & XEN_DOMCTL_VMSI_X86_DELIV_MASK) >> 12;
+    if (deliv > 1) {
+        *why = "delivery mode neither fixed nor lowest priority (vmsi_deliver refuses it)";
+        return "none";
+    }
+    if (q->gvec < 16) {
+        *why = "vector below 16 (vlapic_set_irq drops it)";
+        return "none";
+    }
+    return "vector";
 }

@@ -25,6 +25,12 @@ static void add_str(JsonBuilder *b, const char *name, const char *v)
     json_builder_add_string_value(b, v);
 }
 
+static void add_bool(JsonBuilder *b, const char *name, bool v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_boolean_value(b, v);
+}
+
 static void add_ranges(JsonBuilder *b, const char *name, const SimRangeset *rs)
 {
     json_builder_set_member_name(b, name);
@@ -86,6 +92,7 @@ static void add_pirqs(JsonBuilder *b, XptSim *sim)
             add_str(b, "sbdf", sbdf);
             add_int(b, "entry", (uint64_t)q->entry);
             add_int(b, "table_base", q->table_base);
+            add_bool(b, "guest_masked", q->guest_masked);
         } else {
             add_str(b, "source", "gsi");
             add_int(b, "irq", (uint64_t)q->gsi);
@@ -106,6 +113,30 @@ static void add_pirqs(JsonBuilder *b, XptSim *sim)
         add_int(b, "gvec", q->gvec);
         add_int(b, "gflags", q->gflags);
         add_int(b, "gtable", q->gtable);
+        add_bool(b, "guest_masked", q->guest_masked);
+        add_int(b, "evtchn", sim->gpirqs[p].evtchn);
+        const char *why;
+        add_str(b, "delivery", sim_msi_delivery(sim, p, &why));
+        if (why) {
+            add_str(b, "why", why);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+
+    /* The guest's side of pirqs: reservations, event channels, emulated IRQs. */
+    json_builder_set_member_name(b, "guest_pirqs");
+    json_builder_begin_array(b);
+    for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
+        const SimGuestPirq *g = &sim->gpirqs[p];
+        if (!g->allocated && !g->evtchn && !g->emuirq_pt) {
+            continue;
+        }
+        json_builder_begin_object(b);
+        add_int(b, "pirq", (uint64_t)p);
+        add_bool(b, "allocated", g->allocated);
+        add_int(b, "evtchn", g->evtchn);
+        add_bool(b, "emuirq_pt", g->emuirq_pt);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -362,6 +393,58 @@ static char *cmd_leaks(XptSim *sim)
     return json_generator_to_data(gen, NULL);
 }
 
+/* The reply of a guest hypercall command: {"rc": 0 or -errno, NAME: VALUE if rc is 0}. */
+static char *guest_reply(int rc, const char *name, int64_t value)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_int(b, "rc", (uint64_t)(int64_t)rc);
+    if (rc == 0 && name) {
+        add_int(b, name, (uint64_t)value);
+    }
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, NULL);
+}
+
+/*
+ * What the guest does with pirqs (a Linux HVM guest using pirqs for MSI: arch/x86/pci/
+ * xen.c, drivers/xen/events/events_base.c), with Xen 4.17's answers:
+ *   get-free-pirq [msi|gsi]  → {"rc":R,"pirq":P}   PHYSDEVOP_get_free_pirq
+ *   evtchn-bind-pirq PIRQ    → {"rc":R,"port":N}   EVTCHNOP_bind_pirq
+ *   evtchn-close-pirq PIRQ   → {"rc":R}            EVTCHNOP_close of that channel
+ * PIRQ is the guest's uint32_t; anything else is a usage error of the command.
+ */
+static char *cmd_guest(XptSim *sim, char **argv, guint argc, GError **errp)
+{
+    const char *sub = argv[1];
+    if (strcmp(sub, "get-free-pirq") == 0) {
+        if (argc > 3 || (argc == 3 && strcmp(argv[2], "msi") != 0 &&
+                         strcmp(argv[2], "gsi") != 0)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "usage: xen-sim get-free-pirq [msi|gsi]");
+            return NULL;
+        }
+        int pirq = -1;
+        int rc = sim_guest_get_free_pirq(sim, argc == 3 && argv[2][0] == 'g', &pirq);
+        return guest_reply(rc, "pirq", pirq);
+    }
+    guint64 pirq;
+    if (argc != 3 || !g_ascii_string_to_unsigned(argv[2], 10, 0, G_MAXUINT32, &pirq, NULL)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "usage: xen-sim %s PIRQ (0-%u)", sub,
+                    G_MAXUINT32);
+        return NULL;
+    }
+    if (strcmp(sub, "evtchn-bind-pirq") == 0) {
+        unsigned port = 0;
+        int rc = sim_guest_evtchn_bind_pirq(sim, pirq, &port);
+        return guest_reply(rc, "port", port);
+    }
+    return guest_reply(sim_guest_evtchn_close_pirq(sim, pirq), NULL, 0);
+}
+
 char *sim_extension(void *opaque, char **argv, GError **errp)
 {
     XptSim *sim = opaque;
@@ -370,7 +453,8 @@ char *sim_extension(void *opaque, char **argv, GError **errp)
 
     if (!sub) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                    "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT])");
+                    "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT], "
+                    "get-free-pirq, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)");
         return NULL;
     }
     if (strcmp(sub, "state") == 0 || strcmp(sub, "leaks") == 0) {
@@ -384,10 +468,15 @@ char *sim_extension(void *opaque, char **argv, GError **errp)
     if (strcmp(sub, "fail") == 0) {
         return cmd_fail(sim, argv, argc, errp);
     }
+    if (strcmp(sub, "get-free-pirq") == 0 || strcmp(sub, "evtchn-bind-pirq") == 0 ||
+        strcmp(sub, "evtchn-close-pirq") == 0) {
+        return cmd_guest(sim, argv, argc, errp);
+    }
     if (sim->ext) {
         return sim->ext(sim->ext_opaque, argv, errp);
     }
     g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                "xen-sim: unknown subcommand '%s' (state, leaks, fail OP ERRNO [COUNT])", sub);
+                "xen-sim: unknown subcommand '%s' (state, leaks, fail OP ERRNO [COUNT], "
+                "get-free-pirq, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)", sub);
     return NULL;
 }

@@ -455,6 +455,7 @@ XptSim *xpt_sim_new(uint64_t ram_bytes)
     sim_rs_init(&sim->ioport_caps, 0);
     sim_rs_init(&sim->irq_caps, 0);
     sim->pirqs = g_new0(SimPirq, XPT_SIM_NR_PIRQS);
+    sim->gpirqs = g_new0(SimGuestPirq, XPT_SIM_NR_PIRQS);
     sim->intx = g_array_new(FALSE, FALSE, sizeof(SimIntx));
     return sim;
 }
@@ -477,6 +478,7 @@ void xpt_sim_free(XptSim *sim)
     sim_rs_destroy(&sim->ioport_caps);
     sim_rs_destroy(&sim->irq_caps);
     g_free(sim->pirqs);
+    g_free(sim->gpirqs);
     g_array_free(sim->intx, TRUE);
     g_free(sim);
 }

@@ -34,6 +34,19 @@
  *  - state: p2m MMIO mappings, ioport mappings, pirqs (+ host source), MSI/MSI-X bindings
  *    (gvec, gflags, gtable), INTx bindings, PCI link routes, ISA IRQ levels, ioreq-server
  *    claims (port, mmio, pci), guest RAM.
+ *  - interrupt delivery (Xen 4.17): each MSI/MSI-X pirq has a guest mask (msi_desc
+ *    guest_masked): set at map for MSI-X (xen/arch/x86/msi.c msix_capability_init), clear
+ *    for MSI (msi_capability_init); a bind with XEN_DOMCTL_VMSI_X86_UNMASKED clears it
+ *    (xen/drivers/passthrough/x86/hvm.c pt_irq_create_bind), a bind without it leaves it.
+ *    The guest's side of a pirq (reservation, event channel, emulated IRQ) is kept apart
+ *    from the mapping and survives it. A guest's EVTCHNOP_bind_pirq (xen/common/
+ *    event_channel.c evtchn_bind_pirq) succeeds whether or not the pirq is mapped, but
+ *    only for a mapped one does arch_evtchn_bind_pirq (xen/arch/x86/irq.c) route the
+ *    pirq to the channel (emuirq IRQ_PT) and clear the guest mask; unmapping removes the
+ *    routing (physdev_unmap_pirq). Each "msi" state entry says whether an interrupt would
+ *    arrive and how (hvm_dirq_assist): "delivery" "evtchn" (routed: send_guest_pirq),
+ *    "vector" (vmsi_deliver_pirq: fixed/lowest-priority, gvec ≥ 16) or "none" with a
+ *    "why" (guest-masked, unsupported delivery mode, vector below 16).
  *  - permissions: like the toolstack, only what grant_device granted (host BAR frames,
  *    I/O ports, IRQ) may be mapped: anything else fails with EPERM; a mapping overlapping
  *    an existing one fails with EEXIST; removing something not mapped fails with ENOENT.
@@ -59,6 +72,19 @@
  *                               "grants":[...],"calls":{OP: count,...}}
  *      xen-sim leaks        → OK {"leaks":[...human-readable strings...]}
  *      xen-sim fail OP ERRNO [COUNT] → OK
+ *    "msi" entries: {pirq, gvec, gflags, gtable, guest_masked, evtchn (port, 0 none),
+ *    delivery, why?}; MSI "pirqs" entries carry guest_masked; "guest_pirqs":
+ *    [{pirq, allocated, evtchn, emuirq_pt}] for every pirq with guest-side state.
+ *  - the guest's pirq hypercalls, as a Linux HVM guest using pirqs for MSI makes them
+ *    (arch/x86/pci/xen.c xen_hvm_setup_msi_irqs; events_base.c startup_pirq), answered
+ *    as Xen 4.17 does ({"rc": 0 or -errno, ...}; never counted, never faulted):
+ *      xen-sim get-free-pirq [msi|gsi] → OK {"rc":R,"pirq":P}  PHYSDEVOP_get_free_pirq
+ *                                        (reserves P; ENOSPC when none is free)
+ *      xen-sim evtchn-bind-pirq PIRQ   → OK {"rc":R,"port":N}  EVTCHNOP_bind_pirq
+ *                                        (EINVAL ≥ nr_pirqs, EEXIST already bound;
+ *                                        success on an unmapped pirq, see above)
+ *      xen-sim evtchn-close-pirq PIRQ  → OK {"rc":R}           EVTCHNOP_close (EINVAL
+ *                                        when no channel is bound to PIRQ)
  *      xen-sim host-writes SBDF → OK [{"offset":N,"len":N,"value":N},...]   (via a hook)
  *      xen-sim host-fail KEY read|write ERRNO [COUNT] → OK   (host config faults, and
  *      xen-sim host-gone KEY [on|off] → OK                    a vanished device; via the

@@ -447,6 +447,136 @@ static void test_pirqs_and_bindings(void)
     xpt_sim_free(sim);
 }
 
+/* A "xen-sim" guest command's reply member (the command must succeed). */
+static gint64 guest_cmd(XptSim *sim, const char *line, const char *member)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *reply = sim_cmd(sim, line, &err);
+    g_assert_no_error(err);
+    g_autoptr(JsonNode) n = json_from_string(reply, &err);
+    g_assert_no_error(err);
+    JsonObject *o = json_node_get_object(n);
+    return json_object_has_member(o, member) ? json_object_get_int_member(o, member) : -1;
+}
+
+/* The "msi" binding of @pirq in the state: guest_masked, evtchn, delivery. */
+static JsonObject *msi_of(JsonNode *st, gint64 pirq)
+{
+    JsonArray *a = state_array(st, "msi");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        if (elem_int(a, i, "pirq") == pirq) {
+            return json_array_get_object_element(a, i);
+        }
+    }
+    return NULL;
+}
+
+static void assert_delivery(XptSim *sim, int pirq, const char *how, bool guest_masked)
+{
+    g_autoptr(JsonNode) st = state_node(sim);
+    JsonObject *m = msi_of(st, pirq);
+    g_assert_nonnull(m);
+    g_assert_cmpstr(json_object_get_string_member(m, "delivery"), ==, how);
+    g_assert_cmpint(json_object_get_boolean_member(m, "guest_masked"), ==, guest_masked);
+    g_assert_cmpint(json_object_has_member(m, "why"), ==, strcmp(how, "none") == 0);
+}
+
+/*
+ * The guest's side of pirqs as Xen 4.17 has it: PHYSDEVOP_get_free_pirq reserves,
+ * EVTCHNOP_bind_pirq succeeds on an unmapped pirq but routes and unmasks only a mapped
+ * one (arch_evtchn_bind_pirq); MSI-X vectors start guest-masked (msix_capability_init),
+ * MSI ones not; a bind with XEN_DOMCTL_VMSI_X86_UNMASKED unmasks, one without does not.
+ */
+static void test_guest_pirqs(void)
+{
+    XptSim *sim = xpt_sim_new(0);
+    void *o = OPQ(sim);
+    const XptHvOps *ops = OPS(sim);
+    XptHostGrant g = test_grant();
+    g_assert_cmpint(ops->grant_device(o, &g), ==, 0);
+    const uint32_t unmasked = 1u << 16, extint = 7u << 12;
+
+    /* Linux: get a pirq, bind its event channel before the device model mapped it. */
+    gint64 p = guest_cmd(sim, "xen-sim get-free-pirq", "pirq");
+    g_assert_cmpint(p, ==, XPT_SIM_NR_PIRQS - 1);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim get-free-pirq msi", "pirq"), ==,
+                    XPT_SIM_NR_PIRQS - 2);                   /* reserved: not given again */
+    g_assert_cmpint(guest_cmd(sim, "xen-sim get-free-pirq gsi", "pirq"), ==, 16);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-bind-pirq 1055", "rc"), ==, 0);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-bind-pirq 1055", "rc"), ==, -EEXIST);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-bind-pirq 1056", "rc"), ==, -EINVAL);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-bind-pirq 4294967295", "rc"), ==, -EINVAL);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-close-pirq 1000", "rc"), ==, -EINVAL);
+    {
+        g_autoptr(JsonNode) st = state_node(sim);
+        JsonArray *gp = state_array(st, "guest_pirqs");
+        g_assert_cmpuint(json_array_get_length(gp), ==, 3);
+        JsonObject *last = json_array_get_object_element(gp, 2);
+        g_assert_cmpint(json_object_get_int_member(last, "pirq"), ==, 1055);
+        g_assert_true(json_object_get_boolean_member(last, "allocated"));
+        g_assert_cmpint(json_object_get_int_member(last, "evtchn"), >, 0);
+        g_assert_false(json_object_get_boolean_member(last, "emuirq_pt"));
+    }
+    /* An automatic map skips reserved pirqs; a map by number takes the reservation. */
+    int a = -1, m = (int)p;
+    g_assert_cmpint(ops->map_pirq_msi(o, &a, 0, 1, 0, 1, 0xfe001000), ==, 0);
+    g_assert_cmpint(a, ==, XPT_SIM_NR_PIRQS - 3);
+    g_assert_cmpint(ops->map_pirq_msi(o, &m, 0, 1, 0, 0, 0xfe001000), ==, 0);
+    g_assert_cmpint(m, ==, p);
+    /* Mapped after the event channel: bound masked, nothing unmasks it, no routing. */
+    g_assert_cmpint(ops->bind_msi(o, 0, m, 0x17 | extint, 0xe0000000), ==, 0);
+    assert_delivery(sim, m, "none", true);
+    g_assert_cmpint(ops->bind_msi(o, 0, m, 0x17 | extint | unmasked, 0xe0000000), ==, 0);
+    assert_delivery(sim, m, "none", false);              /* gvec 0, ExtINT: vmsi_deliver */
+    /* Closing and binding the channel again now that it is mapped: event channel. */
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-close-pirq 1055", "rc"), ==, 0);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim evtchn-bind-pirq 1055", "rc"), ==, 0);
+    assert_delivery(sim, m, "evtchn", false);
+
+    /* The other entry: mapped, bound masked, then the guest's bind unmasks and routes. */
+    g_assert_cmpint(ops->bind_msi(o, 0x31, a, 0x01, 0xe0000000), ==, 0);
+    assert_delivery(sim, a, "none", true);
+    g_autofree char *line = g_strdup_printf("xen-sim evtchn-bind-pirq %d", a);
+    g_assert_cmpint(guest_cmd(sim, line, "rc"), ==, 0);
+    assert_delivery(sim, a, "evtchn", false);
+    /* Unmapping removes the routing (physdev_unmap_pirq); the channel stays bound. */
+    g_assert_cmpint(ops->unbind_msi(o, 0x31, a, 0x01), ==, 0);
+    g_assert_cmpint(ops->unmap_pirq(o, a), ==, 0);
+    {
+        g_autoptr(JsonNode) st = state_node(sim);
+        JsonArray *gp = state_array(st, "guest_pirqs");
+        for (guint i = 0; i < json_array_get_length(gp); i++) {
+            if (elem_int(gp, i, "pirq") == a) {
+                JsonObject *e = json_array_get_object_element(gp, i);
+                g_assert_false(json_object_get_boolean_member(e, "emuirq_pt"));
+                g_assert_cmpint(json_object_get_int_member(e, "evtchn"), >, 0);
+            }
+        }
+    }
+    /* A native vector: bound unmasked with a real vector → delivered as that vector. */
+    a = -1;
+    g_assert_cmpint(ops->map_pirq_msi(o, &a, 0, 1, 0, 2, 0xfe001000), ==, 0);
+    g_assert_cmpint(ops->bind_msi(o, 0x41, a, 0x01 | unmasked, 0xe0000000), ==, 0);
+    assert_delivery(sim, a, "vector", false);
+    g_assert_cmpint(ops->unbind_msi(o, 0x41, a, 0), ==, 0);
+    g_assert_cmpint(ops->unmap_pirq(o, a), ==, 0);
+    g_assert_cmpint(ops->unbind_msi(o, 0, m, 0), ==, 0);
+    g_assert_cmpint(ops->unmap_pirq(o, m), ==, 0);
+
+    /* MSI (not -X) starts unmasked (msi_capability_init). */
+    int s = -1;
+    g_assert_cmpint(ops->map_pirq_msi(o, &s, 0, 1, 0, 0, 0), ==, 0);
+    g_assert_cmpint(ops->bind_msi(o, 0x51, s, 0x01, 0), ==, 0);
+    assert_delivery(sim, s, "vector", false);
+    g_assert_cmpint(ops->unbind_msi(o, 0x51, s, 0), ==, 0);
+    g_assert_cmpint(ops->unmap_pirq(o, s), ==, 0);
+
+    /* Guest state is not the device model's: no leak. */
+    g_assert_cmpint(ops->revoke_device(o, &g), ==, 0);
+    g_assert_cmpuint(leak_count(sim), ==, 0);
+    xpt_sim_free(sim);
+}
+
 static void test_guest_memory_ops(void)
 {
     XptSim *sim = xpt_sim_new(1 << 20);
@@ -525,7 +655,8 @@ static void test_fault_injection(void)
     static const struct {
         const char *line, *msg;
     } bad[] = {
-        { "xen-sim", "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT])" },
+        { "xen-sim", "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT], "
+                     "get-free-pirq, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)" },
         { "xen-sim fail", "usage: xen-sim fail OP ERRNO [COUNT]" },
         { "xen-sim fail map_pirq", "usage: xen-sim fail OP ERRNO [COUNT]" },
         { "xen-sim fail map_pirq EIO 1 2", "usage: xen-sim fail OP ERRNO [COUNT]" },
@@ -541,7 +672,16 @@ static void test_fault_injection(void)
         { "xen-sim state now", "xen-sim state takes no arguments" },
         { "xen-sim leaks all", "xen-sim leaks takes no arguments" },
         { "xen-sim frobnicate", "xen-sim: unknown subcommand 'frobnicate' (state, leaks, "
-                                "fail OP ERRNO [COUNT])" },
+                                "fail OP ERRNO [COUNT], get-free-pirq, evtchn-bind-pirq "
+                                "PIRQ, evtchn-close-pirq PIRQ)" },
+        { "xen-sim get-free-pirq msix", "usage: xen-sim get-free-pirq [msi|gsi]" },
+        { "xen-sim get-free-pirq msi 1", "usage: xen-sim get-free-pirq [msi|gsi]" },
+        { "xen-sim evtchn-bind-pirq", "usage: xen-sim evtchn-bind-pirq PIRQ (0-4294967295)" },
+        { "xen-sim evtchn-bind-pirq -1", "usage: xen-sim evtchn-bind-pirq PIRQ (0-4294967295)" },
+        { "xen-sim evtchn-bind-pirq 4294967296",
+          "usage: xen-sim evtchn-bind-pirq PIRQ (0-4294967295)" },
+        { "xen-sim evtchn-bind-pirq 0x10", "usage: xen-sim evtchn-bind-pirq PIRQ (0-4294967295)" },
+        { "xen-sim evtchn-close-pirq 1 2", "usage: xen-sim evtchn-close-pirq PIRQ (0-4294967295)" },
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *reply = sim_cmd(sim, bad[i].line, &err);
@@ -1125,6 +1265,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-sim/claims", test_claims);
     g_test_add_func("/xen-sim/link-and-isa", test_link_and_isa);
     g_test_add_func("/xen-sim/pirqs-and-bindings", test_pirqs_and_bindings);
+    g_test_add_func("/xen-sim/guest-pirqs", test_guest_pirqs);
     g_test_add_func("/xen-sim/guest-memory-ops", test_guest_memory_ops);
     g_test_add_func("/xen-sim/fault-injection", test_fault_injection);
     g_test_add_func("/xen-sim/extension-hook", test_extension_hook);
