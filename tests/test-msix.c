@@ -4,7 +4,10 @@
  * binary under -accel qtest with fixture devices as hosts, driven as Linux's
  * msix_capability_init / pci_msi_unmask_irq do. After each step the sim's pirqs, MSI
  * bindings (gvec, every gflags bit, gtable), claims and p2m are compared with what Xen
- * would hold. Also: hw/host/host-bar.c on a temporary sysfs-like tree.
+ * would hold. Linux HVM guests on Xen are driven both ways: using pirqs (the pirq in the
+ * address, per-vector masks never touched, EVTCHNOP_bind_pirq through the sim's guest
+ * commands) and natively; the sim says whether each vector would be delivered.
+ * Also: hw/host/host-bar.c on a temporary sysfs-like tree.
  */
 #include <errno.h>
 #include <string.h>
@@ -289,24 +292,34 @@ static void test_nic_lifecycle(void)
     g_assert_cmphex(xpt_readq(qts, NIC_TABLE + 16), ==, 0xfee2a00c);
     g_assert_cmphex(xpt_readq(qts, NIC_TABLE + 24), ==, 0x100008151ull);   /* data, mask */
     assert_none_bound(qts);
+    /* Clearing the function mask binds the two written entries, masked (gflags without
+     * UNMASKED; QEMU xen_pt_msix_update): Xen keeps them masked until an unmask or the
+     * guest's EVTCHNOP_bind_pirq reaches them. Entries never written stay unbound. */
     msix_ctrl(qts, NIC_CAP, 0, CTRL_MASKALL);
     g_assert_cmphex(last_host_write(qts, NIC_CAP + 2), ==, 0x8009);
-    assert_none_bound(qts);                                   /* every entry still masked */
-
-    /* Unmask entry 0 → mapped (entry 0, host BAR base) and bound (gtable = table). */
-    entry_mask(qts, NIC_TABLE, 0, false);
     ExpEntry e[4] = {
-        { NIC, 0, NIC_BAR3_HOST, 0x41, 0x01 | GF_UNMASKED, NIC_TABLE },
+        { NIC, 0, NIC_BAR3_HOST, 0x41, 0x01, NIC_TABLE },
         { NIC, 1, NIC_BAR3_HOST, 0x51,
-          0x2a | GF_RH | GF_DM | GF_DELIV(1) | GF_TRIG | GF_UNMASKED, NIC_TABLE },
+          0x2a | GF_RH | GF_DM | GF_DELIV(1) | GF_TRIG, NIC_TABLE },
         { NIC, 2, NIC_BAR3_HOST, 0x43, expect_gflags(0xfee03000, 0x0043, false), NIC_TABLE },
         { NIC, 3, NIC_BAR3_HOST, 0x44, expect_gflags(0xfee04004, 0x0144, false), NIC_TABLE },
     };
-    g_assert_cmphex(e[1].gflags, ==, expect_gflags(0xfee2a00c, 0x8151, false));
-    json_node_unref(assert_bound(qts, e, 1));
-    entry_mask(qts, NIC_TABLE, 1, false);
+    g_assert_cmphex(e[1].gflags, ==, expect_gflags(0xfee2a00c, 0x8151, true));
     json_node_unref(assert_bound(qts, e, 2));
-    gint64 pirq1 = pirq_number(qts, NIC, 1);
+    gint64 pirq0 = pirq_number(qts, NIC, 0), pirq1 = pirq_number(qts, NIC, 1);
+
+    /* Unmask entry 0 → its binding (entry 0, host BAR base, gtable = table) is updated
+     * in place with UNMASKED: same pirq, no new map. */
+    gint64 maps0 = calls(qts, "map_pirq_msi");
+    entry_mask(qts, NIC_TABLE, 0, false);
+    e[0].gflags |= GF_UNMASKED;
+    json_node_unref(assert_bound(qts, e, 2));
+    entry_mask(qts, NIC_TABLE, 1, false);
+    e[1].gflags |= GF_UNMASKED;
+    json_node_unref(assert_bound(qts, e, 2));
+    g_assert_cmpint(calls(qts, "map_pirq_msi"), ==, maps0);
+    g_assert_cmpint(pirq_number(qts, NIC, 0), ==, pirq0);
+    g_assert_cmpint(pirq_number(qts, NIC, 1), ==, pirq1);
 
     /* Masking a bound entry and unmasking it unchanged: no hypervisor call. */
     gint64 binds = calls(qts, "bind_msi"), maps = calls(qts, "map_pirq_msi");
@@ -648,6 +661,242 @@ static void test_nvme_out_of_pirqs(void)
     xpt_test_finish(qts);
 }
 
+/* ---- Linux HVM guests on Xen: pirqs by event channel, and native vectors -------------- */
+
+#define GF_DELIV_EXTINT GF_DELIV(7)
+
+/* NVMe BAR0 at 0xf0000000 (table at +0x4000), memory decode on; returns the table. */
+static uint64_t place_nvme(XptQts *qts)
+{
+    xpt_cfg_writel(qts, SLOT2, 0x10, 0xf0000000);
+    xpt_cfg_writel(qts, SLOT2, 0x14, 0);
+    xpt_cfg_writew(qts, SLOT2, 0x04, 0x0006);
+    return 0xf0004000;
+}
+
+/* PHYSDEVOP_get_free_pirq as the guest makes it (Linux xen_allocate_pirq_msi). */
+static gint64 guest_get_free_pirq(XptQts *qts)
+{
+    g_autoptr(JsonNode) r = xpt_sim_command(qts, "get-free-pirq msi");
+    g_assert_cmpint(json_object_get_int_member(root(r), "rc"), ==, 0);
+    return json_object_get_int_member(root(r), "pirq");
+}
+
+/* EVTCHNOP_bind_pirq (Linux startup_pirq, from request_irq); Xen returns 0 even for a
+ * pirq nobody mapped (evtchn_bind_pirq), so the guest learns nothing from it. */
+static void guest_evtchn_bind_pirq(XptQts *qts, gint64 pirq)
+{
+    g_autoptr(JsonNode) r = xpt_sim_command(qts, "evtchn-bind-pirq %" G_GINT64_FORMAT, pirq);
+    g_assert_cmpint(json_object_get_int_member(root(r), "rc"), ==, 0);
+}
+
+/*
+ * Linux 6.1 xen_msi_compose_msg for @pirq: physical destination mode, the pirq's low 8
+ * bits as destination ID (address bits 19:12), bits 31:8 in address_hi bits 31:8,
+ * vector 0 ("give me this pirq"), delivery mode ExtINT.
+ */
+static uint64_t pirq_msi_addr(gint64 pirq)
+{
+    return 0xfee00000ull | (uint64_t)(pirq & 0xff) << 12 |
+           (uint64_t)((uint32_t)pirq & 0xffffff00u) << 32;
+}
+#define PIRQ_MSI_DATA 0x0700
+
+/*
+ * MSI-X entry @entry of @sbdf: mapped (to pirq @pirq when ≥ 0), bound, and an
+ * interrupt would be delivered by @how ("evtchn" or "vector") — i.e. Xen's guest mask
+ * is clear. Returns the pirq.
+ */
+static gint64 assert_delivers(XptQts *qts, const char *sbdf, unsigned entry, gint64 pirq,
+                              const char *how)
+{
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    JsonObject *p = pirq_of_entry(st, sbdf, entry);
+    if (!p) {
+        g_error("MSI-X entry %u of %s has no pirq: nothing the guest does can make it "
+                "deliver (its EVTCHNOP_bind_pirq found no mapping to route)", entry, sbdf);
+    }
+    gint64 got = json_object_get_int_member(p, "pirq");
+    if (pirq >= 0) {
+        g_assert_cmpint(got, ==, pirq);
+    }
+    JsonObject *b = xpt_state_msi_binding(st, got);
+    if (!b) {
+        g_error("MSI-X entry %u (pirq %" G_GINT64_FORMAT ") is mapped but not bound", entry,
+                got);
+    }
+    const char *d = json_object_get_string_member(b, "delivery");
+    if (g_strcmp0(d, how) != 0) {
+        g_error("MSI-X entry %u (pirq %" G_GINT64_FORMAT "): delivery '%s', expected '%s' (%s)",
+                entry, got, d, how, json_object_has_member(b, "why")
+                ? json_object_get_string_member(b, "why") : "");
+    }
+    g_assert_false(json_object_get_boolean_member(b, "guest_masked"));
+    return got;
+}
+
+/*
+ * Linux 6.1 HVM guest with XENFEAT_hvm_pirqs and no APIC-access virtualization (the
+ * nested TCG/SVM case: arch/x86/pci/xen.c xen_hvm_msi_init → xen_setup_pci_msi, which
+ * sets pci_msi_ignore_mask = 1) bringing up an NVMe's MSI-X: msix_capability_init
+ * enables with the function masked, xen_hvm_setup_msi_irqs reserves a pirq per vector
+ * and writes it into the (still masked) entry, the function mask is cleared, and the
+ * per-vector mask bits are NEVER touched. request_irq then binds an event channel to
+ * each pirq. On Xen 4.17 this works only if the device model mapped and bound every
+ * written entry (masked) by the time the function mask cleared: arch_evtchn_bind_pirq
+ * then routes the pirq to the channel and clears Xen's guest mask. A device model that
+ * binds only unmasked entries never maps anything: the guest's NVMe admin commands
+ * time out (seen on real Xen 4.17).
+ */
+static void test_linux_pirq_guest(void)
+{
+    XptQts *qts = start_dump("pciutils-tests/cap-phy32", NVME, NULL, NULL);
+    unsigned cap = find_cap(qts, 0x11);
+    const uint64_t table = place_nvme(qts);
+
+    msix_ctrl(qts, cap, CTRL_ENABLE | CTRL_MASKALL, 0);
+    gint64 pirq[3];
+    for (unsigned i = 0; i < 3; i++) {
+        pirq[i] = guest_get_free_pirq(qts);
+        /* __pci_write_msi_msg with can_mask false: lo, hi, data, flushing read. */
+        entry_program(qts, table, i, pirq_msi_addr(pirq[i]), PIRQ_MSI_DATA);
+        (void)xpt_readl(qts, table + 16 * i + 8);
+    }
+    g_assert_cmpint(pirq[0], ==, 1055);                     /* top of the domain's pirqs */
+    msix_ctrl(qts, cap, 0, CTRL_MASKALL);
+    for (unsigned i = 0; i < 3; i++) {
+        g_assert_cmphex(xpt_readl(qts, table + 16 * i + 12), ==, 1);   /* still masked */
+    }
+
+    /* Mapped to the pirq the guest asked for, bound masked with vector 0 / ExtINT; the
+     * entries never written (3..128) are not mapped. */
+    for (unsigned i = 0; i < 3; i++) {
+        ExpEntry e = { NVME, i, NVME_BAR0_HOST, 0,
+                       (uint32_t)(pirq[i] & 0xff) | GF_DELIV_EXTINT, table };
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        g_assert_cmpint(check_bound(st, &e), ==, pirq[i]);
+        g_assert_cmphex(expect_gflags(pirq_msi_addr(pirq[i]), PIRQ_MSI_DATA, true), ==,
+                        e.gflags);
+    }
+    {
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        g_assert_cmpuint(count_msi_pirqs(st), ==, 3);
+        JsonObject *b = xpt_state_msi_binding(st, pirq[0]);
+        g_assert_cmpstr(json_object_get_string_member(b, "delivery"), ==, "none");
+        g_assert_true(json_object_get_boolean_member(b, "guest_masked"));
+    }
+
+    /* request_irq → EVTCHNOP_bind_pirq: routed to the event channel, unmasked. */
+    for (unsigned i = 0; i < 3; i++) {
+        guest_evtchn_bind_pirq(qts, pirq[i]);
+        assert_delivers(qts, NVME, i, pirq[i], "evtchn");
+    }
+    /* The host saw Enable, then the function mask go (after the binds). */
+    g_assert_cmphex(last_host_write(qts, cap + 2) & 0xc000, ==, CTRL_ENABLE);
+
+    /* Driver unload: free_irq closes the channels, MSI-X goes off: all given back. */
+    for (unsigned i = 0; i < 3; i++) {
+        g_autoptr(JsonNode) r = xpt_sim_command(qts, "evtchn-close-pirq %" G_GINT64_FORMAT,
+                                                pirq[i]);
+        g_assert_cmpint(json_object_get_int_member(root(r), "rc"), ==, 0);
+    }
+    msix_ctrl(qts, cap, 0, CTRL_ENABLE);
+    assert_none_bound(qts);
+
+    /* Reload: the same pirqs are free again and are written again with the same
+     * address/data — identical to the latches, and still bound at the next enable. */
+    msix_ctrl(qts, cap, CTRL_ENABLE | CTRL_MASKALL, 0);
+    for (unsigned i = 0; i < 3; i++) {
+        g_assert_cmpint(guest_get_free_pirq(qts), ==, pirq[i]);
+        entry_program(qts, table, i, pirq_msi_addr(pirq[i]), PIRQ_MSI_DATA);
+    }
+    msix_ctrl(qts, cap, 0, CTRL_MASKALL);
+    for (unsigned i = 0; i < 3; i++) {
+        guest_evtchn_bind_pirq(qts, pirq[i]);
+        assert_delivers(qts, NVME, i, pirq[i], "evtchn");
+    }
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    g_assert_cmpuint(count_msi_pirqs(st), ==, 3);
+    xpt_test_finish(qts);
+}
+
+/*
+ * Linux's native MSI-X bring-up (APIC virtualization present, or not on Xen:
+ * msix_capability_init with masking): enable + function mask, every entry masked,
+ * program the masked entries, clear the function mask, then pci_msi_unmask_irq per
+ * vector at request_irq. The written entries are bound masked when the function mask
+ * clears and updated in place (same pirq) with UNMASKED at their unmask; delivery by
+ * vector. An entry never written stays unbound.
+ */
+static void test_linux_native_guest(void)
+{
+    XptQts *qts = start_dump("pciutils-tests/cap-phy32", NVME, NULL, NULL);
+    unsigned cap = find_cap(qts, 0x11);
+    const uint64_t table = place_nvme(qts);
+
+    msix_ctrl(qts, cap, CTRL_ENABLE | CTRL_MASKALL, 0);
+    for (unsigned i = 0; i < 129; i++) {
+        entry_mask(qts, table, i, true);                       /* msix_mask_all */
+    }
+    entry_program(qts, table, 0, 0xfee01000, 0x0024);
+    entry_program(qts, table, 1, 0xfee02000, 0x0025);
+    msix_ctrl(qts, cap, 0, CTRL_MASKALL);
+    ExpEntry e[2] = {
+        { NVME, 0, NVME_BAR0_HOST, 0x24, expect_gflags(0xfee01000, 0x24, true), table },
+        { NVME, 1, NVME_BAR0_HOST, 0x25, expect_gflags(0xfee02000, 0x25, true), table },
+    };
+    json_node_unref(assert_bound(qts, e, 2));
+    gint64 p0 = pirq_number(qts, NVME, 0), p1 = pirq_number(qts, NVME, 1);
+
+    entry_mask(qts, table, 0, false);
+    e[0].gflags |= GF_UNMASKED;
+    json_node_unref(assert_bound(qts, e, 2));
+    assert_delivers(qts, NVME, 0, p0, "vector");
+    entry_mask(qts, table, 1, false);
+    e[1].gflags |= GF_UNMASKED;
+    json_node_unref(assert_bound(qts, e, 2));
+    assert_delivers(qts, NVME, 1, p1, "vector");
+
+    /* Unmasking an entry never written binds it from its latch, as before. */
+    entry_mask(qts, table, 5, false);
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    g_assert_cmpuint(count_msi_pirqs(st), ==, 3);
+    xpt_test_finish(qts);
+}
+
+/*
+ * A native guest that programs an entry before enabling MSI-X (no function mask): it is
+ * bound, masked, at the enable; one programmed while enabled is only latched. Both are
+ * bound with UNMASKED (in place for the first) at their unmask and delivered by vector.
+ */
+static void test_native_program_then_unmask(void)
+{
+    XptQts *qts = start_dump("pciutils-tests/cap-phy32", NVME, NULL, NULL);
+    unsigned cap = find_cap(qts, 0x11);
+    const uint64_t table = place_nvme(qts);
+
+    /* Programmed while MSI-X is disabled: nothing until the enable... */
+    entry_program(qts, table, 7, 0xfee03000, 0x0031);
+    assert_none_bound(qts);
+    /* ...which binds it, masked (its latch), ready for an evtchn bind or an unmask. */
+    msix_ctrl(qts, cap, CTRL_ENABLE, 0);
+    ExpEntry e = { NVME, 7, NVME_BAR0_HOST, 0x31, expect_gflags(0xfee03000, 0x31, true),
+                   table };
+    json_node_unref(assert_bound(qts, &e, 1));
+    entry_program(qts, table, 8, 0xfee04000, 0x0032);     /* enabled: latched only */
+    json_node_unref(assert_bound(qts, &e, 1));
+    entry_mask(qts, table, 8, false);
+    entry_mask(qts, table, 7, false);
+    ExpEntry e2[2] = {
+        { NVME, 7, NVME_BAR0_HOST, 0x31, expect_gflags(0xfee03000, 0x31, false), table },
+        { NVME, 8, NVME_BAR0_HOST, 0x32, expect_gflags(0xfee04000, 0x32, false), table },
+    };
+    json_node_unref(assert_bound(qts, e2, 2));
+    assert_delivers(qts, NVME, 7, -1, "vector");
+    assert_delivers(qts, NVME, 8, -1, "vector");
+    xpt_test_finish(qts);
+}
+
 /* ---- Firecracker virtio-net through host-sysfs ----------------------------------------- */
 
 static void test_firecracker(void)
@@ -678,8 +927,14 @@ static void test_firecracker(void)
     }
     msix_ctrl(qts, cap, 0, CTRL_MASKALL);
     entry_mask(qts, table, 2, false);
-    ExpEntry e = { "0000:00:03.0", 2, host, 0x32, 0x02 | GF_UNMASKED, table };
-    json_node_unref(assert_bound(qts, &e, 1));
+    /* The three written entries are bound (at the function-mask clear); entry 2, the
+     * one unmasked, with UNMASKED. */
+    ExpEntry e[3] = {
+        { "0000:00:03.0", 0, host, 0x30, 0x00, table },
+        { "0000:00:03.0", 1, host, 0x31, 0x01, table },
+        { "0000:00:03.0", 2, host, 0x32, 0x02 | GF_UNMASKED, table },
+    };
+    json_node_unref(assert_bound(qts, e, 3));
     /* The rest of the page (the PBA is at 0x48000, in a guest-mapped page): shadow. */
     g_assert_cmphex(xpt_readq(qts, table + 0x30), ==, 0);
     xpt_writel(qts, table + 0x30, 0x5a5a5a5a);
@@ -979,6 +1234,9 @@ int main(int argc, char **argv)
     g_test_add_func("/msix/82576/fault/update-and-move", test_fault_update_and_move);
     g_test_add_func("/msix/nvme/two-pages", test_nvme_two_pages);
     g_test_add_func("/msix/nvme/out-of-pirqs", test_nvme_out_of_pirqs);
+    g_test_add_func("/msix/nvme/linux-pirq-guest", test_linux_pirq_guest);
+    g_test_add_func("/msix/nvme/linux-native-guest", test_linux_native_guest);
+    g_test_add_func("/msix/nvme/native-program-then-unmask", test_native_program_then_unmask);
     g_test_add_func("/msix/firecracker/sysfs", test_firecracker);
     g_test_add_func("/msix/virtio/pba-shares-page", test_virtio_pba);
     g_test_add_func("/msix/firecracker/table-across-pages", test_table_across_pages);

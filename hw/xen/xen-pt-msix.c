@@ -1,9 +1,20 @@
 /*
  * MSI-X of xen-pci-passthrough: see hw/xen/xen-pt-msix.h. Semantics follow QEMU 7.2
  * hw/xen/xen_pt_msi.c (entry latches, per-entry `updated`, table_base = host BAR base,
- * gtable = guest table address, rebind on a BAR move) except where the issue and
- * reference/config-space.md decide otherwise (only unmasked entries are bound; aligned
- * 4/8-byte accesses only; the host BAR through sysfs resourceN, never /dev/mem).
+ * gtable = guest table address, rebind on a BAR move; at MSI-X enable / function-mask
+ * clear every written entry is bound, masked or not: xen_pt_msix_update) except where
+ * reference/config-space.md decides otherwise (aligned 4/8-byte accesses only; the host
+ * BAR through sysfs resourceN, never /dev/mem).
+ *
+ * Deviation from SPEC §6 ("an entry is mapped/bound when unmasked with MSI-X enabled"),
+ * found on real Xen 4.17: an entry whose address/data the guest wrote since reset or
+ * the last disable is also bound, with the masked gflags, when MSI-X becomes enabled
+ * with the function unmasked or the function mask clears while enabled. A Linux HVM
+ * guest using pirqs for MSI (arch/x86/pci/xen.c xen_hvm_setup_msi_irqs; it sets
+ * pci_msi_ignore_mask, so it never clears a per-vector mask bit) relies on it: its
+ * EVTCHNOP_bind_pirq unmasks the vector and routes it to the event channel only if the
+ * pirq is already mapped (Xen 4.17 xen/arch/x86/irq.c arch_evtchn_bind_pirq), and
+ * otherwise nothing ever delivers its interrupts.
  */
 #include "hw/xen/xen-pt-msix.h"
 
@@ -32,7 +43,8 @@ typedef struct XptPtMsixEntry {
     uint32_t latch[ENTRY_DWORDS];   /* the guest's view; reads return it */
     uint64_t addr;                  /* address/data the binding was made from */
     uint32_t data;
-    bool updated;                   /* address/data written since they were applied */
+    bool updated;                   /* address/data written and not yet applied: any
+                                     * write while unbound, a change while bound */
     XptMsiVector vec;
 } XptPtMsixEntry;
 
@@ -93,11 +105,13 @@ static bool entry_bind(XptPtDevice *d, unsigned i, uint64_t addr, uint32_t data)
 
 /*
  * Entry @i becomes effective (unmasked, MSI-X enabled, function mask clear) after having
- * been masked in some way: the latched address/data take effect now (PCI LB 3.0 §6.8.2.9:
- * software changes them only while masked). Nothing to do for a bound entry whose
- * address/data did not change, whose table did not move and whose binding already says
- * unmasked (one made while the entry was masked, by a BAR move, does not: it is updated
- * in place so that Xen unmasks the vector).
+ * been masked in some way, or MSI-X went live with the entry written but masked
+ * (apply_live): the latched address/data take effect now (PCI LB 3.0 §6.8.2.9: software
+ * changes them only while masked), with UNMASKED from the entry's mask bit. Nothing to
+ * do for a bound entry whose address/data did not change, whose table did not move and
+ * whose binding already has the entry's mask state (one made while the entry was masked
+ * — at enable or by a BAR move — does not once it is unmasked: it is updated in place
+ * so that Xen unmasks the vector).
  */
 static void entry_apply(XptPtDevice *d, unsigned i)
 {
@@ -110,12 +124,24 @@ static void entry_apply(XptPtDevice *d, unsigned i)
     entry_bind(d, i, latched_addr(e), e->latch[ENTRY_DATA]);
 }
 
-/* Bind every unmasked entry (MSI-X became enabled with the function unmasked). */
-static void apply_unmasked(XptPtDevice *d)
+/*
+ * MSI-X became live (enabled with the function unmasked, or the function mask cleared
+ * while enabled): bind every unmasked entry, and every masked one whose address/data
+ * the guest wrote since reset or the last disable, with gflags masked (QEMU
+ * xen_pt_msix_update: every `updated` entry, its mask as XEN_DOMCTL_VMSI_X86_UNMASKED).
+ * Xen keeps such a vector masked (msix_capability_init: guest_masked) until an unmask
+ * reaches it — the guest's own (trapped: our unmask path), or the guest's
+ * EVTCHNOP_bind_pirq on the mapped pirq (Xen 4.17 xen/arch/x86/irq.c
+ * arch_evtchn_bind_pirq), which is the only one a Linux HVM guest using pirqs ever
+ * makes: it must find the pirq mapped (the one it asked for in the address, vector 0).
+ * An entry never written is left alone: its latch holds no message.
+ */
+static void apply_live(XptPtDevice *d)
 {
     XptPtMsix *m = d->msix;
     for (unsigned i = 0; i < m->nr_entries; i++) {
-        if (!entry_masked(&m->entries[i])) {
+        const XptPtMsixEntry *e = &m->entries[i];
+        if (!entry_masked(e) || e->updated) {
             entry_apply(d, i);
         }
     }
@@ -215,8 +241,11 @@ static void entry_write(XptPtDevice *d, unsigned i, unsigned dword, uint32_t val
     XptPtMsix *m = d->msix;
     XptPtMsixEntry *e = &m->entries[i];
     if (dword != ENTRY_CTRL) {
-        /* Latched; applied at the next unmask (invariant 8). */
-        if (e->latch[dword] != val) {
+        /* Latched; applied at the next unmask or when MSI-X goes live (invariant 8).
+         * An unbound entry is flagged by any write, even of the value it holds (QEMU
+         * pci_msix_write: an entry without a pirq): a guest that reloads its driver
+         * writes the same pirq message again and must be bound again. */
+        if (e->latch[dword] != val || !e->vec.bound) {
             e->latch[dword] = val;
             e->updated = true;
         }
@@ -394,7 +423,7 @@ void xpt_pt_msix_ctrl_write(XptPtDevice *d, uint16_t guest_val, uint16_t valid,
     m->enabled = enable;
     m->maskall = maskall;
     if (enable && !maskall && !was_live) {
-        apply_unmasked(d);              /* enabled, or function mask cleared */
+        apply_live(d);                  /* enabled, or function mask cleared */
     }
     /* Forward both bits now that the entries are bound (QEMU xen_pt_msixctrl_reg_write). */
     *host_val = (*host_val & ~bits) | (guest_val & bits);

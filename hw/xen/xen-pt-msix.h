@@ -7,8 +7,13 @@
  * (xen-pt-bar.c leaves them out); while that BAR is mapped they are an emulated MMIO
  * range claimed from the hypervisor. The guest's entries are latched here (entries start
  * masked). An entry is mapped (xc_physdev_map_pirq_msi with the entry number and the
- * host table BAR base) and bound (xc_domain_update_msi_irq with gtable = guest table
- * address) when it is unmasked while MSI-X is enabled and the function mask is clear.
+ * host table BAR base, or the pirq a PV-on-HVM guest requests in the address) and bound
+ * (xc_domain_update_msi_irq with gtable = guest table address) when it is unmasked
+ * while MSI-X is enabled and the function mask is clear, and — masked, as QEMU does —
+ * when MSI-X goes live (enabled with the function unmasked, or the function mask
+ * clears) with its address/data written since reset or the last disable: a Linux HVM
+ * guest using pirqs never unmasks an entry, and Xen 4.17 unmasks the vector at its
+ * EVTCHNOP_bind_pirq only if the pirq is already mapped (arch_evtchn_bind_pirq).
  * Bytes of the trapped pages outside the table are forwarded to the host BAR (sysfs
  * resourceN mapping; a shadow in read-only mode); PBA writes are dropped.
  *
@@ -18,9 +23,11 @@
  *    8-byte table access is two dword accesses, low first); others are ignored and read
  *    all-ones, logged under -d guest_errors through a rate limiter (10/s per device).
  *    The table index is bounded by the table size; bytes past the table go to the host.
- *  - Address/data writes only update the latch and set the entry's `updated` flag; they
- *    take effect when the entry becomes effective again: its mask bit goes 1 → 0, or
- *    MSI-X goes enabled / the function mask goes clear while the entry is unmasked.
+ *  - Address/data writes only update the latch and set the entry's `updated` flag (any
+ *    write to an unbound entry, a change to a bound one); they take effect when the
+ *    entry becomes effective again: its mask bit goes 1 → 0, or MSI-X goes enabled /
+ *    the function mask goes clear (then masked `updated` entries are bound too, with
+ *    gflags masked; never-written masked entries are not).
  *    Masking a bound entry is no hypervisor call (Xen tracks the mask itself once gtable
  *    is registered); unmasking an unchanged bound entry is none either, unless its
  *    binding was made masked (then it is updated in place with UNMASKED).
