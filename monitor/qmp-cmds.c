@@ -5,6 +5,7 @@
  * its arguments exactly as libxl sends them (reference/toolstack.md §pci).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "hw/i386/machine.h"
 #include "monitor/qmp-int.h"
@@ -412,6 +413,121 @@ static JsonNode *cmd_qom_list_types(XptQmpMonitor *mon, JsonObject *args, GError
     return xpt_qmp_array_node(list);
 }
 
+/* ---- what libxl 4.17 sends after start-up and for xl commands ------------------------------ */
+
+/*
+ * query-chardev → [{"label", "filename", "frontend-open"}] (QEMU 7.2 qapi/char.json).
+ * libxl 4.17 sends it to every qemu-xen device model once "running" is in xenstore
+ * (tools/libs/light/libxl_dm.c device_model_spawn_outcome) and a failure fails
+ * xl create; device_model_postconfig_chardev reads "label" and "filename" of every
+ * entry and writes the pty of each "serialN" whose filename starts with "pty:" to
+ * xenstore for xl console. The only chardevs here are those of the QMP monitors
+ * (monitor/qmp.c xpt_qmp_query_chardev), so no serialN is listed. QEMU lists its
+ * chardevs in the order of an internal hash table; ours come in command-line order.
+ */
+static JsonNode *cmd_query_chardev(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    return xpt_qmp_query_chardev();
+}
+
+/*
+ * query-vnc → {"enabled": false}: the reply of QEMU 7.2 ui/vnc.c qmp_query_vnc when no
+ * VNC server listens. libxl 4.17 sends it right after query-chardev when the guest has
+ * vnc enabled, which is xl's default for HVM (libxl_dm.c
+ * device_model_postconfig_chardev), and with "enabled": false writes nothing to
+ * xenstore (device_model_postconfig_vnc). xen-pt-dm serves no display: -vnc is
+ * accepted with a warning (system/vl.c).
+ */
+static JsonNode *cmd_query_vnc(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    JsonObject *o = json_object_new();
+    json_object_set_boolean_member(o, "enabled", FALSE);
+    return xpt_qmp_object_node(o);
+}
+
+/*
+ * change-vnc-password {"password"} → {}: libxl 4.17 sends it after query-vnc when
+ * vncpasswd is set (libxl_dm.c device_model_postconfig_vnc), and an error fails
+ * xl create. There is no VNC server whose password could protect anything, so it
+ * is accepted and forgotten (QEMU with a VNC server stores it; without one QEMU 7.2
+ * answers "Could not set password", which would fail the guest's creation over an
+ * option xen-pt-dm already ignores with a warning).
+ */
+static JsonNode *cmd_change_vnc_password(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    return empty_return();
+}
+
+/*
+ * query-cpus-fast → [{"cpu-index", "qom-path", "thread-id", "props", "target"}] (QEMU
+ * 7.2 qapi/machine.json CpuInfoFast), one per vCPU present at start (-smp N). libxl
+ * 4.17 reads "cpu-index" of each: libxl_domain.c libxl_retrieve_domain_configuration
+ * (xl reboot's new configuration, xl save, xl list -l) and libxl_set_vcpuonline
+ * (xl vcpu-set). Xen runs the vCPUs; the values mirror what QEMU reports for a
+ * qemu-xen (i386 target) guest started with -smp N,maxcpus=M: QOM paths of
+ * /machine/unattached, socket-id = index, and as thread-id the one thread here.
+ */
+static JsonNode *cmd_query_cpus_fast(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    unsigned n = xpt_qmp_config()->vcpus ? xpt_qmp_config()->vcpus : 1;
+    JsonArray *list = json_array_new();
+    for (unsigned i = 0; i < n; i++) {
+        g_autofree char *path = g_strdup_printf("/machine/unattached/device[%u]", i);
+        JsonObject *props = json_object_new();
+        json_object_set_int_member(props, "socket-id", i);
+        json_object_set_int_member(props, "core-id", 0);
+        json_object_set_int_member(props, "thread-id", 0);
+        JsonObject *cpu = json_object_new();
+        json_object_set_int_member(cpu, "cpu-index", i);
+        json_object_set_string_member(cpu, "qom-path", path);
+        json_object_set_int_member(cpu, "thread-id", getpid());
+        json_object_set_object_member(cpu, "props", props);
+        json_object_set_string_member(cpu, "target", "i386");
+        json_array_add_object_element(list, cpu);
+    }
+    return xpt_qmp_array_node(list);
+}
+
+/*
+ * cpu-add {"id"}: GenericError. libxl 4.17 xl vcpu-set adds vCPUs with device_add
+ * after query-hotpluggable-cpus, or, when that command is not found (as here), with
+ * cpu-add (libxl_domain.c set_vcpuonline_qmp_query_hotpluggable_cpus); lowering the
+ * count sends neither. Bringing a vCPU to the guest needs QEMU's ACPI CPU hot-plug
+ * hardware, which xen-pt-dm does not have, so the answer says what to do instead.
+ */
+static JsonNode *cmd_cpu_add(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    g_set_error(errp, XPT_QMP_ERROR, XPT_QMP_ERROR_GENERIC,
+                "cannot add vCPU %" G_GINT64_FORMAT ": xen-pt-dm has no vCPU hot-plug; "
+                "set vcpus= in the guest's configuration and restart it",
+                json_object_get_int_member(args, "id"));
+    return NULL;
+}
+
+/*
+ * system_wakeup: GenericError with QEMU 7.2's text when the machine cannot wake from
+ * S3 (softmmu/runstate.c qmp_system_wakeup). libxl 4.17 sends it for
+ * xl trigger DOMAIN s3resume (libxl_domain.c domain_s3_resume); xen-pt-dm models no
+ * S3 state.
+ */
+static JsonNode *cmd_system_wakeup(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    g_set_error(errp, XPT_QMP_ERROR, XPT_QMP_ERROR_GENERIC,
+                "wake-up from suspend is not supported by this guest (xen-pt-dm has no "
+                "S3 suspend-to-RAM; use xl shutdown and xl create)");
+    return NULL;
+}
+
+/*
+ * query-block and query-blockstats → []: no block devices (QEMU 7.2 qapi/block-core.json
+ * BlockInfo and BlockStats lists). libxenstat (xentop) asks them on the libxenstat-cmd
+ * monitor libxl creates (Xen 4.17 tools/libs/stat/xenstat_qmp.c).
+ */
+static JsonNode *cmd_query_block(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    return xpt_qmp_array_node(json_array_new());
+}
+
 /* ---- the table ------------------------------------------------------------------------------ */
 
 static const XptQmpParam caps_params[] = {
@@ -428,6 +544,19 @@ static const XptQmpParam qom_list_types_params[] = {
     { NULL, 0, false },
 };
 
+static const XptQmpParam vnc_password_params[] = {
+    { "password", XPT_QMP_STR, false },
+    { NULL, 0, false },
+};
+static const XptQmpParam cpu_add_params[] = {
+    { "id", XPT_QMP_INT, false },
+    { NULL, 0, false },
+};
+static const XptQmpParam blockstats_params[] = {
+    { "query-nodes", XPT_QMP_BOOL, true },
+    { NULL, 0, false },
+};
+
 const XptQmpCommand xpt_qmp_commands[] = {
     { "qmp_capabilities", cmd_qmp_capabilities, caps_params, false },
     { "query-commands", cmd_query_commands, NULL, false },
@@ -440,5 +569,13 @@ const XptQmpCommand xpt_qmp_commands[] = {
     { "device_del", cmd_device_del, device_del_params, false },
     { "query-pci", cmd_query_pci, NULL, false },
     { "qom-list-types", cmd_qom_list_types, qom_list_types_params, false },
+    { "query-chardev", cmd_query_chardev, NULL, false },
+    { "query-vnc", cmd_query_vnc, NULL, false },
+    { "change-vnc-password", cmd_change_vnc_password, vnc_password_params, false },
+    { "query-cpus-fast", cmd_query_cpus_fast, NULL, false },
+    { "cpu-add", cmd_cpu_add, cpu_add_params, false },
+    { "system_wakeup", cmd_system_wakeup, NULL, false },
+    { "query-block", cmd_query_block, NULL, false },
+    { "query-blockstats", cmd_query_block, blockstats_params, false },
     { NULL, NULL, NULL, false },
 };

@@ -75,6 +75,13 @@ void xpt_qmp_request_quit(void);
 JsonNode *xpt_qmp_query_pci(XptMachine *m);
 
 /**
+ * xpt_qmp_query_chardev: the query-chardev reply (QEMU 7.2 qapi/char.json ChardevInfo
+ * list): one {"label", "filename", "frontend-open"} per character device, here the
+ * chardevs of the QMP monitors, in the order they were given; see monitor/qmp-cmds.c.
+ */
+JsonNode *xpt_qmp_query_chardev(void);
+
+/**
  * xpt_qmp_version_node: query-version's value, also the greeting's "version"
  * (qapi/control.json VersionInfo): {"qemu": {"micro", "minor", "major"}, "package"}
  * with the numbers of XPT_VERSION (build/config-host.h).

@@ -26,6 +26,7 @@
 
 struct XptQmpMonitor {
     char *what;                  /* "QMP monitor 'libxl-cmd'", for messages */
+    char *label;                 /* the chardev's id, as query-chardev names it */
     XptChardev *chr;
     bool pretty;
     bool negotiated;             /* qmp_capabilities done in this session */
@@ -48,6 +49,7 @@ static struct {
     bool quitting;
     unsigned dispatching;        /* > 0 while a command runs */
     GQueue after_reply;          /* QmpPendingEvent*, see xpt_qmp_event_device_deleted */
+    unsigned legacy_monitors;    /* -qmp monitors so far: their labels compat_monitorN */
 } qmp;
 
 G_DEFINE_QUARK(xpt-qmp-error-quark, xpt_qmp_error)
@@ -585,6 +587,10 @@ bool xpt_qmp_monitor_add(const XptChardevSpec *spec, bool pretty, GError **errp)
     XptQmpMonitor *mon = g_new0(XptQmpMonitor, 1);
 
     g_assert(qmp.initialized);
+    /* QEMU 7.2 softmmu/vl.c monitor_parse: a -qmp option's chardev is named
+     * "compat_monitor" and a counter; a -chardev keeps its id. */
+    mon->label = spec->id ? g_strdup(spec->id)
+                          : g_strdup_printf("compat_monitor%u", qmp.legacy_monitors++);
     if (spec->id) {
         mon->what = g_strdup_printf("QMP monitor '%s'", spec->id);
     } else if (spec->backend == XPT_CHARDEV_UNIX) {
@@ -602,11 +608,29 @@ bool xpt_qmp_monitor_add(const XptChardevSpec *spec, bool pretty, GError **errp)
     if (!mon->chr) {
         g_ptr_array_remove(qmp.monitors, mon);
         xpt_json_streamer_free(mon->js);
+        g_free(mon->label);
         g_free(mon->what);
         g_free(mon);
         return false;
     }
     return true;
+}
+
+JsonNode *xpt_qmp_query_chardev(void)
+{
+    JsonArray *list = json_array_new();
+    for (unsigned i = 0; qmp.monitors && i < qmp.monitors->len; i++) {
+        XptQmpMonitor *mon = g_ptr_array_index(qmp.monitors, i);
+        g_autofree char *filename = xpt_chardev_filename(mon->chr);
+        JsonObject *info = json_object_new();
+        json_object_set_member(info, "label", xpt_qmp_string_node(mon->label));
+        json_object_set_member(info, "filename", xpt_qmp_string_node(filename));
+        /* A monitor opens its chardev's front end when it is created (QEMU 7.2
+         * monitor/qmp.c monitor_init_qmp), whether or not a client is connected. */
+        json_object_set_boolean_member(info, "frontend-open", TRUE);
+        json_array_add_object_element(list, info);
+    }
+    return xpt_qmp_array_node(list);
 }
 
 void xpt_qmp_finalize(void)
@@ -627,10 +651,12 @@ void xpt_qmp_finalize(void)
         XptQmpMonitor *mon = g_ptr_array_index(qmp.monitors, i);
         xpt_chardev_free(mon->chr);
         xpt_json_streamer_free(mon->js);
+        g_free(mon->label);
         g_free(mon->what);
         g_free(mon);
     }
     g_ptr_array_free(qmp.monitors, TRUE);
     qmp.monitors = NULL;
+    qmp.legacy_monitors = 0;
     qmp.initialized = false;
 }

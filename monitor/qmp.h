@@ -36,7 +36,10 @@
  *
  * Commands (monitor/qmp-cmds.c): qmp_capabilities, query-version, query-status,
  * query-commands, stop, cont, quit, device_add, device_del, query-pci
- * (monitor/query-pci.c), qom-list-types.
+ * (monitor/query-pci.c), qom-list-types; for libxl 4.17 (docs/xen.md "QMP commands
+ * libxl 4.17 sends"): query-chardev, query-vnc, change-vnc-password,
+ * query-cpus-fast, cpu-add, system_wakeup; for libxenstat (xentop): query-block,
+ * query-blockstats.
  */
 #ifndef XPT_MONITOR_QMP_H
 #define XPT_MONITOR_QMP_H
@@ -97,10 +100,13 @@ typedef struct XptQmpMachineOps {
  * @quit: called by "quit" after the SHUTDOWN event was sent and before the {} reply
  *     is; it should leave the main loop, after which main() calls xpt_qmp_finalize()
  *     (which sends what is still pending). Further input is not read.
+ * @vcpus: the vCPUs the guest has at start (-smp N, 1 without), which query-cpus-fast
+ *     lists (0 counts as 1).
  */
 typedef struct XptQmpConfig {
     XptMachine *machine;
     const XptQmpMachineOps *machine_ops;
+    unsigned vcpus;
     void (*quit)(void *opaque);
     void *quit_opaque;
 } XptQmpConfig;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -235,6 +236,48 @@ bool xpt_chardev_connected(const XptChardev *c)
 bool xpt_chardev_congested(const XptChardev *c)
 {
     return c->connected && chr_pending(c) > XPT_CHARDEV_HIGH_WATER;
+}
+
+/*
+ * The unix socket path at one end of the connected socket @fd (@peer: the other end):
+ * "" when that end has no name (socketpair), NULL when @fd is not a unix socket.
+ */
+static char *chr_sun_path(int fd, bool peer)
+{
+    struct sockaddr_un sa = { 0 };
+    socklen_t len = sizeof(sa);
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&sa, &len)
+                  : getsockname(fd, (struct sockaddr *)&sa, &len);
+    if (rc < 0 || sa.sun_family != AF_UNIX) {
+        return NULL;
+    }
+    if (len <= offsetof(struct sockaddr_un, sun_path) || !sa.sun_path[0]) {
+        return g_strdup("");    /* unnamed (socketpair) or abstract */
+    }
+    return g_strndup(sa.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+}
+
+char *xpt_chardev_filename(const XptChardev *c)
+{
+    const char *server = c->spec.server ? ",server=on" : "";
+    if (c->spec.backend == XPT_CHARDEV_STDIO) {
+        return g_strdup("stdio");
+    }
+    if (c->connected && c->is_socket) {
+        /* QEMU: the listening end's own path, or the path a client connected to. */
+        g_autofree char *path = chr_sun_path(c->in_fd, !c->spec.server);
+        if (path) {
+            return g_strdup_printf("unix:%s%s", path, server);
+        }
+        if (c->spec.backend == XPT_CHARDEV_UNIX) {
+            return g_strdup_printf("unix:%s%s", c->spec.path, server);
+        }
+        return g_strdup("unknown");
+    }
+    if (c->spec.backend == XPT_CHARDEV_UNIX) {
+        return g_strdup_printf("disconnected:unix:%s%s", c->spec.path, server);
+    }
+    return g_strdup_printf("disconnected:fd:%d%s", c->spec.fd, server);
 }
 
 static gboolean chr_run_closed(gpointer opaque)

@@ -116,6 +116,17 @@ bool xpt_chardev_write(XptChardev *c, const char *buf, size_t len);
 /** Whether a peer is connected now. */
 bool xpt_chardev_connected(const XptChardev *c);
 
+/**
+ * xpt_chardev_filename: the chardev's "filename" as QEMU's query-chardev reports it
+ * (QEMU 7.2 chardev/char-socket.c qemu_chr_compute_filename and
+ * update_disconnected_filename; chardev/char.c chardev_new for stdio). A socket with a
+ * client: "unix:PATH,server=on" (a server: the path it listens on, also when it was
+ * inherited as fd=N) or "unix:PATH" (a client: the path it connected to); without one:
+ * "disconnected:unix:PATH[,server=on]" or "disconnected:fd:N[,server=on]"; "stdio".
+ * A connected unix socket without a name (a socketpair) gives "unix:", as in QEMU.
+ */
+char *xpt_chardev_filename(const XptChardev *c);
+
 /** Whether more than XPT_CHARDEV_HIGH_WATER bytes wait to be sent. */
 bool xpt_chardev_congested(const XptChardev *c);
 
