@@ -41,6 +41,10 @@ typedef struct Config {
     const char *runas;       /* -runas USER|UID:GID */
     const char *chroot_dir;  /* -chroot DIR */
     const char *sandbox;     /* -sandbox SPEC */
+    GPtrArray *display;      /* display options accepted and ignored, as typed */
+    bool display_vnc;        /* ... among them -vnc (not none) */
+    bool display_vga;        /* ... a graphics card (-device cirrus-vga/VGA) */
+    bool display_sdl;        /* ... -display sdl */
 } Config;
 
 /* A QMP monitor to open: from -mon chardev=ID,mode=control or -qmp SPEC. */
@@ -86,8 +90,10 @@ static const char usage[] =
     "  -d CATEGORIES            enable log categories (-d help lists them)\n"
     "  -display none, -vnc none, -audio none, -nodefaults, -no-user-config, -name NAME,\n"
     "  -no-shutdown, -monitor none, -net none, -vga none, -serial none, -boot ORDER,\n"
-    "  -no-acpi\n"
-    "                           accepted for libxl and libqtest compatibility\n";
+    "  -no-acpi, -nographic\n"
+    "                           accepted for libxl and libqtest compatibility\n"
+    "  -vnc ADDR[,...], -display TYPE, -k KEYMAP, -device cirrus-vga|VGA[,...]\n"
+    "                           accepted with one warning: no display is served\n";
 
 /* Options for emulated devices xen-pt-dm does not provide: refused, with the reason. */
 static const struct {
@@ -103,7 +109,101 @@ static const struct {
     { "-serial", "xen-pt-dm emulates no serial port; configure serial=[]" },
     { "-usb", "xen-pt-dm emulates no USB controller; pass one through" },
     { "-soundhw", "xen-pt-dm emulates no sound device; pass one through" },
+    { "-spice", "xen-pt-dm serves no display (no SPICE server); configure spice=0" },
 };
+
+/*
+ * The graphics cards libxl 4.17 asks a qemu-xen device model for (tools/libs/light/
+ * libxl_dm.c libxl__build_device_model_args_new: vga="cirrus", xl's default for HVM,
+ * gives "-device cirrus-vga,vgamem_mb=8"; vga="stdvga" gives "-device VGA,vgamem_mb=16").
+ * Nothing would show their output (no VNC, no SDL), so they are left out with the
+ * display warning rather than refused.
+ */
+static bool is_display_device(const char *spec)
+{
+    static const char *const cards[] = { "cirrus-vga", "VGA" };
+    size_t len = strcspn(spec, ",");
+    for (size_t i = 0; i < G_N_ELEMENTS(cards); i++) {
+        if (len == strlen(cards[i]) && !strncmp(spec, cards[i], len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * A display option accepted without effect: remembered for the one warning line of
+ * warn_display().
+ */
+static void display_ignored(Config *cfg, const char *opt, const char *arg)
+{
+    g_ptr_array_add(cfg->display, arg ? g_strdup_printf("%s %s", opt, arg) : g_strdup(opt));
+}
+
+/*
+ * The values QEMU 7.2 takes (qemu-options.hx -display and -vnc): a display type of
+ * QEMU's list, optionally with ",options"; for -vnc "none" or an address with a ':'
+ * (HOST:DISPLAY, unix:PATH) and ",options". Anything else is a typing error, refused
+ * as QEMU refuses it.
+ */
+static bool check_display(const char *opt, const char *arg, GError **errp)
+{
+    static const char *const types[] = { "none", "sdl", "gtk", "vnc", "curses",
+                                         "egl-headless", "spice-app", "dbus", "cocoa" };
+    size_t len = strcspn(arg, opt[1] == 'v' ? "," : ",=");
+    if (opt[1] == 'v') {
+        if (!strcmp(arg, "none") || (len && memchr(arg, ':', len))) {
+            return true;
+        }
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-vnc %s: not a VNC address (libxl "
+                    "passes HOST:DISPLAY[,to=99] or none)", arg);
+        return false;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+        if (len == strlen(types[i]) && !strncmp(arg, types[i], len)) {
+            return true;
+        }
+    }
+    g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-display %s: not a display type (libxl "
+                "passes none or sdl)", arg);
+    return false;
+}
+
+/*
+ * xl turns VNC on for HVM guests by default and libxl then passes "-vnc
+ * 127.0.0.1:0,to=99" and "-device cirrus-vga,vgamem_mb=8" (libxl 4.17
+ * libxl__build_device_model_args_new; libxl_create.c libxl__domain_build_info_setdefault
+ * turns vnc and findunused on and picks cirrus). QEMU would serve the guest's screen;
+ * xen-pt-dm has no display, so it says so in one line (into qemu-dm-NAME.log) and names
+ * the xl settings that make libxl stop asking.
+ */
+static void warn_display(const Config *cfg)
+{
+    if (!cfg->display->len) {
+        return;
+    }
+    g_autoptr(GString) opts = g_string_new(NULL);
+    for (unsigned i = 0; i < cfg->display->len; i++) {
+        g_string_append_printf(opts, "%s%s", i ? ", " : "",
+                               (const char *)g_ptr_array_index(cfg->display, i));
+    }
+    g_autoptr(GString) fix = g_string_new(NULL);
+    if (cfg->display_vnc) {
+        g_string_append(fix, "vnc=0");
+    }
+    if (cfg->display_vga) {
+        g_string_append_printf(fix, "%svga=\"none\"", fix->len ? " and " : "");
+    }
+    if (cfg->display_sdl) {
+        g_string_append_printf(fix, "%ssdl=0", fix->len ? " and " : "");
+    }
+    if (!fix->len) {
+        g_string_append(fix, "-display none (no keymap=)");
+    }
+    xpt_warn_report("no display is served, the guest gets no graphics card and no VNC "
+                    "server (ignored: %s); set %s in the guest's xl configuration to "
+                    "silence this", opts->str, fix->str);
+}
 
 static bool parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out, GError **errp)
 {
@@ -221,7 +321,12 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             cfg->vcpus = n;
         } else if (!strcmp(o, "-device")) {
             NEED_ARG();
-            g_ptr_array_add(cfg->devices, (gpointer)arg);
+            if (is_display_device(arg)) {
+                display_ignored(cfg, o, arg);
+                cfg->display_vga = true;
+            } else {
+                g_ptr_array_add(cfg->devices, (gpointer)arg);
+            }
         } else if (!strcmp(o, "-D")) {
             NEED_ARG();
             if (!xpt_log_set_file(arg, errp)) {
@@ -250,19 +355,33 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
         } else if (!strcmp(o, "-sandbox")) {
             NEED_ARG();
             cfg->sandbox = arg;
-        } else if (!strcmp(o, "-display")) {
+        } else if (!strcmp(o, "-display") || !strcmp(o, "-vnc")) {
+            /* libxl: "-vnc none" or "-vnc ADDR:DISPLAY[,password=on][,to=99]", then
+             * "-display none" and with sdl=1 "-display sdl" (libxl 4.17 libxl_dm.c
+             * libxl__build_device_model_args_new). */
             NEED_ARG();
-            if (strcmp(arg, "none") != 0) {
-                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                            "-display %s: xen-pt-dm has no display; use -display none", arg);
+            if (!check_display(o, arg, errp)) {
                 return -1;
             }
-        } else if (!strcmp(o, "-audio") || !strcmp(o, "-vnc")) {
+            if (strcmp(arg, "none") != 0) {
+                display_ignored(cfg, o, arg);
+                if (o[1] == 'v') {
+                    cfg->display_vnc = true;
+                } else if (!strcmp(arg, "sdl") || g_str_has_prefix(arg, "sdl,")) {
+                    cfg->display_sdl = true;
+                }
+            }
+        } else if (!strcmp(o, "-k")) {
+            /* libxl passes the keymap= of the configuration for the VNC/SDL display */
+            NEED_ARG();
+            display_ignored(cfg, o, arg);
+        } else if (!strcmp(o, "-nographic")) {
+            /* libxl with nographic=1 and neither VNC nor SDL: no graphics, as always */
+        } else if (!strcmp(o, "-audio")) {
             NEED_ARG();
             if (strcmp(arg, "none") != 0) {
                 g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                            "%s %s: xen-pt-dm has no %s; use %s none", o, arg,
-                            o[1] == 'a' ? "audio device" : "display (no VNC server)", o);
+                            "-audio %s: xen-pt-dm has no audio device; use -audio none", arg);
                 return -1;
             }
         } else if (!strcmp(o, "-name")) {
@@ -469,7 +588,15 @@ static void quit_loop(void *opaque)
     g_main_loop_quit(opaque);
 }
 
-/* SIGTERM/SIGINT: SHUTDOWN event "host-signal", then exit 0 like QEMU. */
+/*
+ * SIGTERM/SIGINT/SIGHUP: SHUTDOWN event "host-signal", then exit 0 like QEMU (QEMU 7.2
+ * os-posix.c os_setup_signal_handling and softmmu/runstate.c qemu_system_killed treat
+ * the three alike, also under -no-shutdown). libxl 4.17 stops the device model with
+ * one SIGHUP on xl destroy and on the death of the domain (tools/libs/light/
+ * libxl_aoutils.c libxl__kill_xs_path, called by libxl_dm.c kill_device_model), with
+ * no SIGTERM or SIGKILL after it; only a device model run under its own uid
+ * (dm_restrict) is killed with SIGKILL (kill_device_model_uid_child).
+ */
 static gboolean on_signal(gpointer opaque)
 {
     xpt_qmp_event_shutdown("host-signal");
@@ -496,7 +623,7 @@ static const XptQmpMachineOps machine_ops = { .request_unplug = xpt_machine_devi
 /*
  * What both accelerators share once the machine exists: -device cold plug, the QMP
  * monitors, @start (the accelerator begins delivering guest I/O), the main loop until
- * quit/SIGTERM/SIGINT/failure. Returns the exit status (0, or 1 on a failure).
+ * quit/SIGTERM/SIGINT/SIGHUP/failure. Returns the exit status (0, or 1 on a failure).
  */
 static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine *m,
                        GPtrArray *monitors, bool (*start)(void *opaque, GError **errp),
@@ -514,8 +641,8 @@ static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine 
         }
     }
     xpt_runstate_set(cfg->start_paused ? XPT_RUNSTATE_PRELAUNCH : XPT_RUNSTATE_RUNNING);
-    XptQmpConfig qc = { .machine = m, .machine_ops = &machine_ops, .quit = quit_loop,
-                        .quit_opaque = run->loop };
+    XptQmpConfig qc = { .machine = m, .machine_ops = &machine_ops, .vcpus = cfg->vcpus,
+                        .quit = quit_loop, .quit_opaque = run->loop };
     xpt_qmp_init(&qc);
     m->device_deleted = xpt_qmp_device_deleted_hook;
     for (unsigned i = 0; i < monitors->len && status == 0; i++) {
@@ -532,6 +659,7 @@ static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine 
     if (status == 0) {
         guint sigterm = g_unix_signal_add(SIGTERM, on_signal, run->loop);
         guint sigint = g_unix_signal_add(SIGINT, on_signal, run->loop);
+        guint sighup = g_unix_signal_add(SIGHUP, on_signal, run->loop);
         if (!xpt_privileges_apply(priv, &err)) {
             xpt_error_report("%s", err->message);
             status = 1;
@@ -541,6 +669,7 @@ static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine 
         }
         g_source_remove(sigterm);
         g_source_remove(sigint);
+        g_source_remove(sighup);
     }
     m->device_deleted = NULL;
     xpt_qmp_finalize();
@@ -696,9 +825,10 @@ int main(int argc, char **argv)
     g_autoptr(GPtrArray) mons = g_ptr_array_new();
     g_autoptr(GPtrArray) qmps = g_ptr_array_new();
     g_autoptr(GPtrArray) monitors = g_ptr_array_new_with_free_func(monitor_spec_free);
+    g_autoptr(GPtrArray) display = g_ptr_array_new_with_free_func(g_free);
     Config cfg = { .ram_mib = 128, .vcpus = 1, .devices = g_ptr_array_new(),
                    .sim_faults = sim_faults, .chardevs = chardevs, .mons = mons,
-                   .qmps = qmps };
+                   .qmps = qmps, .display = display };
     g_autoptr(GError) err = NULL;
     int status = 0;
 
@@ -715,6 +845,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    warn_display(&cfg);
     /* -device help / -device DRIVER,help (QEMU: "-device help" lists drivers). */
     for (unsigned i = 0; i < cfg.devices->len; i++) {
         const char *spec = g_ptr_array_index(cfg.devices, i);

@@ -1158,12 +1158,323 @@ static void test_sigterm(void)
     vm_finish(vm);
 }
 
-/* ---- several monitors, vanishing clients ---------------------------------------------------- */
+/*
+ * SIGHUP, as libxl 4.17 stops the device model on xl destroy (libxl_aoutils.c
+ * libxl__kill_xs_path): like SIGTERM, SHUTDOWN "host-signal" and exit status 0, also
+ * with libxl's -no-shutdown. Before, SIGHUP's default action killed the process
+ * (status 129) without the event or any teardown.
+ */
+static void test_sighup(void)
+{
+    Vm *vm = vm_start("-no-shutdown", true);
+    check_alive(vm->qmp);
+    xpt_qts_signal(vm->qts, SIGHUP);
+    g_autoptr(JsonNode) ev = xpt_qmp_event_wait(vm->qmp, "SHUTDOWN");
+    g_autoptr(JsonNode) dn = json_node_init_object(json_node_alloc(),
+                                                   event_data(ev, "SHUTDOWN"));
+    assert_json_eq_text(dn, "{\"guest\": false, \"reason\": \"host-signal\"}");
+    g_assert_true(xpt_qmp_wait_eof(vm->qmp, 10000));
+    g_assert_cmpint(xpt_qts_wait_exit(vm->qts, 10000), ==, 0);
+    vm_finish(vm);
+}
+
+/* ---- what libxl 4.17 sends (docs/xen.md "QMP commands libxl 4.17 sends") -------------------- */
 
 static char *tmp_sock(const char *dir, const char *name)
 {
     return g_build_filename(dir, name, NULL);
 }
+
+
+/* The query-chardev entry labelled @label (borrowed from @list), or NULL. */
+static JsonObject *chardev_find(JsonArray *list, const char *label)
+{
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *c = json_array_get_object_element(list, i);
+        g_assert_cmpuint(json_object_get_size(c), ==, 3);
+        g_assert_true(json_object_get_boolean_member(c, "frontend-open"));
+        if (!g_strcmp0(json_object_get_string_member(c, "label"), label)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void assert_chardev(JsonArray *list, const char *label, const char *filename)
+{
+    JsonObject *c = chardev_find(list, label);
+    if (!c) {
+        g_error("query-chardev: no entry '%s'", label);
+    }
+    g_assert_cmpstr(json_object_get_string_member(c, "filename"), ==, filename);
+}
+
+/*
+ * query-chardev, which libxl 4.17 sends once "running" is in xenstore and without
+ * which xl create fails (libxl_dm.c device_model_spawn_outcome): QEMU's shape, one
+ * entry per monitor chardev with QEMU's filenames, connected or not; libxl's parse
+ * (device_model_postconfig_chardev) finds no "serialN".
+ */
+static void test_query_chardev(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("xpt-qmp-XXXXXX", NULL);
+    g_autofree char *p1 = tmp_sock(dir, "qmp-libxl-1");
+    g_autofree char *p2 = tmp_sock(dir, "qmp-libxenstat-1");
+    g_autofree char *p3 = tmp_sock(dir, "legacy.sock");
+    g_autofree char *p4 = tmp_sock(dir, "pre.sock");
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    g_strlcpy(sa.sun_path, p4, sizeof(sa.sun_path));
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);      /* libxl's dm_restrict fd=N */
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(listen(lfd, 4), ==, 0);
+    g_autofree char *args = g_strdup_printf(
+        "-chardev socket,id=libxl-cmd,path=%s,server=on,wait=off "
+        "-mon chardev=libxl-cmd,mode=control "
+        "-chardev socket,id=libxenstat-cmd,path=%s,server=on,wait=off "
+        "-mon chardev=libxenstat-cmd,mode=control -qmp unix:%s,server=on,wait=off "
+        "-chardev socket,id=pre,fd=%d,server=on,wait=off -mon chardev=pre,mode=control",
+        p1, p2, p3, lfd);
+    Vm *vm = vm_start(args, true);
+    close(lfd);
+
+    XptQmp *libxl = xpt_qmp_connect(p1, NULL);
+    xpt_qmp_negotiate(libxl);
+    g_autoptr(JsonNode) r = xpt_qmp_command(libxl, "{\"execute\": \"query-chardev\", "
+                                                   "\"id\": 1}");
+    JsonNode *ret = xpt_qmp_reply_return(r);
+    g_assert_nonnull(ret);
+    JsonArray *list = json_node_get_array(ret);
+    g_assert_cmpuint(json_array_get_length(list), ==, 5);
+    g_autofree char *f1 = g_strdup_printf("unix:%s,server=on", p1);
+    g_autofree char *f2 = g_strdup_printf("disconnected:unix:%s,server=on", p2);
+    g_autofree char *f3 = g_strdup_printf("disconnected:unix:%s,server=on", p3);
+    g_autofree char *f4 = g_strdup_printf("disconnected:fd:%d,server=on", lfd);
+    g_autofree char *f5 = g_strdup_printf("unix:%s", xpt_qmp_path(vm->qmp));
+    assert_chardev(list, "libxl-cmd", f1);
+    assert_chardev(list, "libxenstat-cmd", f2);
+    assert_chardev(list, "compat_monitor0", f3);
+    assert_chardev(list, "pre", f4);
+    /* the test's own monitor: a client socket (libqtest's form) */
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *c = json_array_get_object_element(list, i);
+        const char *label = json_object_get_string_member(c, "label");
+        g_assert_false(g_str_has_prefix(label, "serial"));
+        if (g_str_has_prefix(label, "qmp")) {
+            g_assert_cmpstr(json_object_get_string_member(c, "filename"), ==, f5);
+        }
+    }
+
+    /* an inherited listening socket with its client: the path it listens on */
+    XptQmp *pre = xpt_qmp_connect(p4, NULL);
+    xpt_qmp_negotiate(pre);
+    g_autoptr(JsonNode) r2 = xpt_qmp_command(pre, "{\"execute\": \"query-chardev\"}");
+    g_autofree char *f4c = g_strdup_printf("unix:%s,server=on", p4);
+    assert_chardev(json_node_get_array(xpt_qmp_reply_return(r2)), "pre", f4c);
+    xpt_qmp_free(pre);
+    xpt_qmp_free(libxl);
+    vm_finish(vm);
+    unlink(p4);
+    rmdir(dir);
+}
+
+/*
+ * libxl 4.17's whole conversation with a qemu-xen device model of a passthrough guest,
+ * each command on a new connection of libxl-cmd as libxl__ev_qmp makes them:
+ * with dm_restrict, query-status must say "prelaunch" (-S); then query-chardev,
+ * query-vnc (VNC is on by default) and, with vncpasswd, change-vnc-password must
+ * succeed or xl create fails; device_add with libxl's arguments ("%x.%x" addr,
+ * permissive true) and query-pci; cont; query-cpus-fast (xl reboot, save, vcpu-set);
+ * the refusals of vCPU hot-plug and S3 wake-up; xentop's block queries; and the
+ * commands of xl save / qemu-monitor-command, which are not found.
+ */
+static void test_libxl_conversation(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("xpt-qmp-XXXXXX", NULL);
+    g_autofree char *path = tmp_sock(dir, "qmp-libxl-7");
+    g_autofree char *args = g_strdup_printf(
+        "-no-shutdown -chardev socket,id=libxl-cmd,path=%s,server=on,wait=off "
+        "-mon chardev=libxl-cmd,mode=control -S -nodefaults -no-user-config -name guest "
+        "-vnc 127.0.0.1:0,password=on,to=99 -display none -device cirrus-vga,vgamem_mb=8 "
+        "-boot order=cda -smp 2,maxcpus=4 -net none -machine xenfv,suppress-vmdesc=on "
+        "-m 1024", path);
+    Vm *vm = vm_start(args, true);
+    static const struct {
+        const char *request, *reply;
+    } steps[] = {
+        { "{\"execute\": \"query-status\", \"id\": 1}",
+          "{\"return\": {\"status\": \"prelaunch\", \"singlestep\": false, "
+          "\"running\": false}, \"id\": 1}" },
+        { "{\"execute\": \"query-vnc\", \"id\": 2}",
+          "{\"return\": {\"enabled\": false}, \"id\": 2}" },
+        { "{\"execute\": \"change-vnc-password\", \"arguments\": {\"password\": "
+          "\"s3cret\"}, \"id\": 3}", "{\"return\": {}, \"id\": 3}" },
+        { "{\"execute\": \"change-vnc-password\", \"id\": 4}",
+          "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+          "\"Parameter 'password' is missing\"}, \"id\": 4}" },
+        { "{\"execute\": \"query-block\", \"id\": 5}", "{\"return\": [], \"id\": 5}" },
+        { "{\"execute\": \"query-blockstats\", \"id\": 6}",
+          "{\"return\": [], \"id\": 6}" },
+        { "{\"execute\": \"query-hotpluggable-cpus\", \"id\": 7}",
+          "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+          "\"The command query-hotpluggable-cpus has not been found\"}, \"id\": 7}" },
+        { "{\"execute\": \"add-fd\", \"id\": 8}",
+          "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+          "\"The command add-fd has not been found\"}, \"id\": 8}" },
+        { "{\"execute\": \"xen-save-devices-state\", \"arguments\": {\"filename\": "
+          "\"/dev/fdset/1\", \"live\": false}, \"id\": 9}",
+          "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+          "\"The command xen-save-devices-state has not been found\"}, \"id\": 9}" },
+        { "{\"execute\": \"human-monitor-command\", \"arguments\": "
+          "{\"command-line\": \"info pci\"}, \"id\": 10}",
+          "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": "
+          "\"The command human-monitor-command has not been found\"}, \"id\": 10}" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+        XptQmp *c = xpt_qmp_connect(path, NULL);
+        xpt_qmp_negotiate(c);
+        check(c, steps[i].request, steps[i].reply);
+        xpt_qmp_free(c);
+    }
+
+    /* query-chardev: a list whose labels and filenames are strings, no serialN */
+    XptQmp *c = xpt_qmp_connect(path, NULL);
+    xpt_qmp_negotiate(c);
+    g_autoptr(JsonNode) chr = xpt_qmp_command(c, "{\"execute\": \"query-chardev\"}");
+    JsonArray *list = json_node_get_array(xpt_qmp_reply_return(chr));
+    g_autofree char *fname = g_strdup_printf("unix:%s,server=on", path);
+    assert_chardev(list, "libxl-cmd", fname);
+
+    /* pci_add_qmp_device_add: id "pci-pt-BB_DD.F", hostaddr, addr "%x.%x", permissive */
+    g_autofree char *add = g_strdup_printf(
+        "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+        "\"xen-pci-passthrough\", \"id\": \"pci-pt-01_00.0\", \"hostaddr\": "
+        "\"0000:01:00.0\", \"addr\": \"a.0\", \"permissive\": true, "
+        "\"host-dump\": \"%s\"}, \"id\": 11}", xpt_test_fixture(DUMP_82576));
+    check(c, add, "{\"return\": {}, \"id\": 11}");
+    g_autoptr(JsonObject) d = pci_find(c, "pci-pt-01_00.0");
+    g_assert_nonnull(d);
+    g_assert_cmpint(json_object_get_int_member(d, "slot"), ==, 10);
+    g_assert_cmpint(json_object_get_int_member(d, "function"), ==, 0);
+    check_ok(c, "{\"execute\": \"cont\"}");
+
+    /* query-cpus-fast: the -smp 2 vCPUs present at start, QEMU's members */
+    g_autoptr(JsonNode) cpus = xpt_qmp_command(c, "{\"execute\": \"query-cpus-fast\"}");
+    JsonArray *cl = json_node_get_array(xpt_qmp_reply_return(cpus));
+    g_assert_cmpuint(json_array_get_length(cl), ==, 2);
+    for (guint i = 0; i < 2; i++) {
+        JsonObject *cpu = json_array_get_object_element(cl, i);
+        g_assert_cmpint(json_object_get_int_member(cpu, "cpu-index"), ==, i);
+        g_assert_nonnull(json_object_get_string_member(cpu, "qom-path"));
+        g_assert_cmpint(json_object_get_int_member(cpu, "thread-id"), >, 0);
+        g_assert_cmpstr(json_object_get_string_member(cpu, "target"), ==, "i386");
+        JsonObject *props = json_object_get_object_member(cpu, "props");
+        g_assert_cmpint(json_object_get_int_member(props, "socket-id"), ==, i);
+    }
+    /* xl vcpu-set 4 falls back to cpu-add; xl trigger s3resume sends system_wakeup */
+    g_autoptr(JsonNode) ca = xpt_qmp_command(c, "{\"execute\": \"cpu-add\", "
+                                                "\"arguments\": {\"id\": 2}}");
+    g_assert_cmpstr(xpt_qmp_reply_class(ca), ==, "GenericError");
+    g_assert_nonnull(strstr(xpt_qmp_reply_desc(ca), "cannot add vCPU 2"));
+    g_assert_nonnull(strstr(xpt_qmp_reply_desc(ca), "vcpus="));
+    g_autoptr(JsonNode) wk = xpt_qmp_command(c, "{\"execute\": \"system_wakeup\"}");
+    g_assert_cmpstr(xpt_qmp_reply_class(wk), ==, "GenericError");
+    g_assert_nonnull(strstr(xpt_qmp_reply_desc(wk), "wake-up from suspend is not supported"));
+
+    /* pci-detach: device_del, then query-pci until the id is gone (guest not started
+     * under qtest: it goes at once) */
+    check_ok(c, "{\"execute\": \"device_del\", \"arguments\": {\"id\": "
+                "\"pci-pt-01_00.0\"}}");
+    g_autoptr(JsonObject) gone = pci_find(c, "pci-pt-01_00.0");
+    g_assert_null(gone);
+    xpt_qmp_free(c);
+    vm_finish(vm);
+    rmdir(dir);
+}
+
+/* The one stderr warning line of @err that mentions the display (asserting only one). */
+static const char *display_warning(char **lines)
+{
+    const char *found = NULL;
+    for (char **l = lines; *l; l++) {
+        if (strstr(*l, "display")) {
+            g_assert_null(found);
+            found = *l;
+        }
+    }
+    return found;
+}
+
+/*
+ * xl's default HVM display (vnc on, vga cirrus) gives "-vnc 127.0.0.1:0,to=99 -display
+ * none -device cirrus-vga,vgamem_mb=8" (libxl 4.17 libxl__build_device_model_args_new):
+ * accepted with one warning naming the xl settings that silence it, no graphics card
+ * on the bus. Before, xen-pt-dm exited ("has no display").
+ */
+static void test_display_defaults(void)
+{
+    Vm *vm = vm_start("-vnc 127.0.0.1:0,to=99 -display none -device cirrus-vga,vgamem_mb=8 "
+                      "-k en-us", true);
+    check(vm->qmp, "{\"execute\": \"query-vnc\"}", "{\"return\": {\"enabled\": false}}");
+    g_autoptr(JsonArray) devs = query_pci_devices(vm->qmp);
+    for (guint i = 0; i < json_array_get_length(devs); i++) {
+        JsonObject *cls = json_object_get_object_member(
+            json_array_get_object_element(devs, i), "class_info");
+        g_assert_cmpint(json_object_get_int_member(cls, "class") >> 8, !=, 0x03);
+    }
+    g_autofree char *err = xpt_qts_stderr(vm->qts);
+    g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+    const char *w = display_warning(lines);
+    g_assert_nonnull(w);
+    g_assert_true(g_str_has_prefix(w, "xen-pt-dm: warning: no display is served"));
+    g_assert_nonnull(strstr(w, "-vnc 127.0.0.1:0,to=99"));
+    g_assert_nonnull(strstr(w, "-device cirrus-vga,vgamem_mb=8"));
+    g_assert_nonnull(strstr(w, "-k en-us"));
+    g_assert_nonnull(strstr(w, "vnc=0 and vga=\"none\""));
+    vm_finish(vm);
+
+    /* -display sdl and a std VGA card: named in the hint too */
+    vm = vm_start("-vnc none -display sdl -device VGA,vgamem_mb=16", true);
+    g_autofree char *err2 = xpt_qts_stderr(vm->qts);
+    g_auto(GStrv) lines2 = g_strsplit(err2, "\n", -1);
+    w = display_warning(lines2);
+    g_assert_nonnull(w);
+    g_assert_nonnull(strstr(w, "vga=\"none\" and sdl=0"));
+    g_assert_null(strstr(w, "vnc=0"));
+    vm_finish(vm);
+
+    /* vnc=0 and vga="none" (and nographic=1): no warning */
+    vm = vm_start("-vnc none -display none -nographic", true);
+    g_autofree char *err3 = xpt_qts_stderr(vm->qts);
+    g_assert_null(strstr(err3, "display"));
+    vm_finish(vm);
+}
+
+/* What still misleads is still refused, with one line: SPICE, a std VGA by -vga, a
+ * disk; and display values QEMU would not take. */
+static void test_display_refusals(void)
+{
+    static const struct {
+        const char *args, *msg;
+    } cases[] = {
+        { "-spice port=5900,tls-port=0", "spice=0" },
+        { "-vga std", "vga=\"none\"" },
+        { "-drive file=/dev/null,if=ide", "PV disk" },
+        { "-vnc 5900", "not a VNC address" },
+        { "-display sdl2", "not a display type" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *args = g_strdup_printf("-accel qtest -qtest stdio %s", cases[i].args);
+        g_autofree char *err = NULL;
+        int status = xpt_qts_run_expect_fail(args, &err);
+        if (status != 1 || !strstr(err, cases[i].msg) ||
+            strchr(err, '\n') != err + strlen(err) - 1) {
+            g_error("'%s': status %d, stderr:\n%s\n(expected one line with '%s')",
+                    cases[i].args, status, err, cases[i].msg);
+        }
+    }
+}
+
+/* ---- several monitors, vanishing clients ---------------------------------------------------- */
 
 /* A raw connection that does not read the greeting (to test queueing). */
 static int raw_connect(const char *path)
@@ -1388,7 +1699,11 @@ static void test_query_commands(void)
           "{\"name\": \"query-version\"}, {\"name\": \"query-status\"}, {\"name\": \"stop\"}, "
           "{\"name\": \"cont\"}, {\"name\": \"quit\"}, {\"name\": \"device_add\"}, "
           "{\"name\": \"device_del\"}, {\"name\": \"query-pci\"}, "
-          "{\"name\": \"qom-list-types\"}]}");
+          "{\"name\": \"qom-list-types\"}, {\"name\": \"query-chardev\"}, "
+          "{\"name\": \"query-vnc\"}, {\"name\": \"change-vnc-password\"}, "
+          "{\"name\": \"query-cpus-fast\"}, {\"name\": \"cpu-add\"}, "
+          "{\"name\": \"system_wakeup\"}, {\"name\": \"query-block\"}, "
+          "{\"name\": \"query-blockstats\"}]}");
     vm_finish(vm);
 }
 
@@ -1447,6 +1762,11 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/stop-cont", test_stop_cont);
     g_test_add_func("/qmp/quit", test_quit);
     g_test_add_func("/qmp/sigterm", test_sigterm);
+    g_test_add_func("/qmp/sighup", test_sighup);
+    g_test_add_func("/qmp/query-chardev", test_query_chardev);
+    g_test_add_func("/qmp/libxl-conversation", test_libxl_conversation);
+    g_test_add_func("/qmp/display-defaults", test_display_defaults);
+    g_test_add_func("/qmp/display-refusals", test_display_refusals);
     g_test_add_func("/qmp/libqtest-command-line", test_libqtest_command_line);
     g_test_add_func("/qmp/two-monitors", test_two_monitors);
     g_test_add_func("/qmp/vanishing-clients", test_vanishing_clients);

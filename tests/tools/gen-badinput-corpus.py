@@ -85,7 +85,7 @@ def gen_cmdline():
     # (not QEMU options libxl may pass, such as -boot or -k: the device model may accept
     # those with no effect)
     for o in ["-bogus", "-devic", "-Device", "-qtest-logx", "-mm", "-smpp", "-machin",
-              "-accell", "-chardevs", "-qmpp", "-monitorr", "-S2", "-nographic", "-enable-kvm",
+              "-accell", "-chardevs", "-qmpp", "-monitorr", "-S2", "-nographicx", "-enable-kvm",
               "-bios", "-object", "-incoming", "-loadvm", "-snapshotx", "-runass",
               "-", "---", "-\u00e9", "-x" * 3, "--devicex", "-D2", "-xen-domid-restrictx"]:
         add(SEED[:4] + [o] + SEED[4:], o)
@@ -108,10 +108,11 @@ def gen_cmdline():
     for v in ["0", "129", "x", "-2", "1e1", "cores=2", "4096", ",2", ""]:
         add(with_opt("-smp", v), "-smp")
     # values of options with a fixed set
-    for v in ["sdl", "gtk", "vnc=:0", "curses", "", "None"]:
+    # (display types and VNC addresses are accepted with a warning: libxl passes them)
+    for v in ["sdl2", "headless", "vnc:0", "", "None", "=sdl"]:
         add(with_opt("-display", v), "-display")
-    for o, v in [("-vnc", ":0"), ("-vnc", "127.0.0.1:1"), ("-audio", "pa"), ("-monitor", "stdio"),
-                 ("-monitor", "vc")]:
+    for o, v in [("-vnc", "0"), ("-vnc", "127.0.0.1"), ("-vnc", ""), ("-vnc", ",to=99:0"),
+                 ("-audio", "pa"), ("-monitor", "stdio"), ("-monitor", "vc")]:
         add(SEED + [o, v], o)
     for v, why in [("bogus", "bogus"), ("guest_errors,nope", "nope"), ("hv,,pci", "category"),
                    ("GUEST_ERRORS", "GUEST_ERRORS"), ("trace:foo", "trace:foo")]:
