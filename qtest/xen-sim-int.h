@@ -42,6 +42,8 @@ typedef enum {
     SIM_OP_GUEST_WRITE,
     SIM_OP_GRANT_DEVICE,
     SIM_OP_REVOKE_DEVICE,
+    SIM_OP_SHUTDOWN,
+    SIM_OP_POWER_BUTTON,
     SIM_OP_COUNT
 } SimOp;
 
@@ -189,6 +191,13 @@ struct XptSim {
     uint8_t link_route[4];
     uint8_t isa_level[16];
     uint32_t cf8;                        /* the hypervisor's 0xCF8 latch */
+    /* d->shutdown_code (xen/common/domain.c domain_shutdown): the first SHUTDOWN_*
+     * reason given, -1 while the domain is not shutting down; later calls succeed
+     * and change nothing, as in Xen. */
+    int shutdown_code;
+    /* XEN_DOMCTL_SENDTRIGGER_POWER received: Xen sets PWRBTN_STS in the PM1a status
+     * it emulates (xen/arch/x86/hvm/pmtimer.c hvm_acpi_power_button). */
+    uint64_t power_button;
 
     SimFault faults[SIM_OP_COUNT];
     uint64_t calls[SIM_OP_COUNT];

@@ -224,6 +224,17 @@ char *xpt_sim_state_json(XptSim *sim)
     add_int(b, "cf8", sim->cf8);
     add_int(b, "ram_bytes", sim->ram_bytes);
 
+    json_builder_set_member_name(b, "shutdown");
+    if (sim->shutdown_code < 0) {
+        json_builder_add_null_value(b);
+    } else if (xpt_hv_shutdown_reason_name((unsigned)sim->shutdown_code)) {
+        json_builder_add_string_value(b,
+                                      xpt_hv_shutdown_reason_name((unsigned)sim->shutdown_code));
+    } else {
+        json_builder_add_int_value(b, sim->shutdown_code);
+    }
+    add_int(b, "power_button", sim->power_button);
+
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     g_autoptr(JsonGenerator) gen = json_generator_new();

@@ -33,6 +33,8 @@ static const char *const op_names[SIM_OP_COUNT] = {
     [SIM_OP_GUEST_WRITE] = "guest_write",
     [SIM_OP_GRANT_DEVICE] = "grant_device",
     [SIM_OP_REVOKE_DEVICE] = "revoke_device",
+    [SIM_OP_SHUTDOWN] = "shutdown",
+    [SIM_OP_POWER_BUTTON] = "power_button",
 };
 
 const char *sim_op_name(SimOp op)
@@ -414,6 +416,42 @@ static int sim_revoke_device(void *opaque, const XptHostGrant *grant)
     return 0;
 }
 
+/*
+ * xendevicemodel_shutdown (XEN_DMOP_remote_shutdown, xen/arch/x86/hvm/dm.c): Xen takes
+ * any reason without checking it and calls domain_shutdown (xen/common/domain.c), which
+ * keeps the first reason of a domain already shutting down and returns 0. The sim does
+ * the same; the domain's vCPUs are not paused (qtest accesses keep working), so tests
+ * can look at what the device model does afterwards.
+ */
+static int sim_shutdown(void *opaque, unsigned reason)
+{
+    XptSim *sim = opaque;
+    int rc = sim_enter(sim, SIM_OP_SHUTDOWN);
+    if (rc) {
+        return rc;
+    }
+    if (sim->shutdown_code < 0) {
+        sim->shutdown_code = (int)(reason & 0xFF);   /* domain_shutdown takes a u8 */
+    }
+    return 0;
+}
+
+/*
+ * xc_domain_send_trigger(XEN_DOMCTL_SENDTRIGGER_POWER, vcpu 0) (xen/arch/x86/domctl.c):
+ * always succeeds for an HVM domain; Xen sets PWRBTN_STS and updates the SCI itself
+ * (pmtimer.c hvm_acpi_power_button). The sim counts the presses.
+ */
+static int sim_power_button(void *opaque)
+{
+    XptSim *sim = opaque;
+    int rc = sim_enter(sim, SIM_OP_POWER_BUTTON);
+    if (rc) {
+        return rc;
+    }
+    sim->power_button++;
+    return 0;
+}
+
 static const XptHvOps sim_ops = {
     .name = "xen-sim",
     .memory_mapping = sim_memory_mapping,
@@ -431,6 +469,8 @@ static const XptHvOps sim_ops = {
     .unbind_pt_intx = sim_unbind_pt_intx,
     .guest_read = sim_guest_read,
     .guest_write = sim_guest_write,
+    .shutdown = sim_shutdown,
+    .power_button = sim_power_button,
     .grant_device = sim_grant_device,
     .revoke_device = sim_revoke_device,
 };
@@ -443,6 +483,7 @@ XptSim *xpt_sim_new(uint64_t ram_bytes)
     sim->hv.ops = &sim_ops;
     sim->hv.opaque = sim;
     sim->ram_bytes = ram_bytes & ~(XPT_PAGE_SIZE - 1);
+    sim->shutdown_code = -1;
     sim->ram = sim_pages_new();
     sim->host_mmio = sim_pages_new();
     sim->p2m = g_array_new(FALSE, FALSE, sizeof(SimExtent));

@@ -58,7 +58,7 @@
  *    fail with -ERRNO (OP names: memory_mapping, ioport_mapping, claim_range,
  *    unclaim_range, set_pci_link_route, set_isa_irq_level, map_pirq, map_pirq_msi,
  *    unmap_pirq, bind_msi, unbind_msi, bind_pt_intx, unbind_pt_intx, guest_read,
- *    guest_write, grant_device, revoke_device). ERRNO is a number or a name (EPERM...).
+ *    guest_write, grant_device, revoke_device, shutdown, power_button). ERRNO is a number or a name (EPERM...).
  *    COUNT defaults to 1; 0 cancels. A failed call changes no state.
  *  - every operation's exact rules (errno per case, where the sim is stricter than Xen)
  *    are documented at its implementation in qtest/xen-sim.c and qtest/xen-sim-irq.c.
@@ -69,7 +69,11 @@
  *      xen-sim state        → OK {"mmio":[...],"ioports":[...],"pirqs":[...],"msi":[...],
  *                               "intx":[...],"link_routes":[r0,r1,r2,r3],"isa_irq":[16 levels],
  *                               "claims":{"port":[...],"mmio":[...],"pci":[...]},
- *                               "grants":[...],"calls":{OP: count,...}}
+ *                               "grants":[...],"calls":{OP: count,...},
+ *                               "shutdown":null|"poweroff"|"reboot"|...,"power_button":N}
+ *    "shutdown": the domain's shutdown reason (xendevicemodel_shutdown; the first one
+ *    wins, as in Xen's domain_shutdown), null while the domain runs; "power_button":
+ *    how often the ACPI power button was pressed (xc_domain_send_trigger POWER).
  *      xen-sim leaks        → OK {"leaks":[...human-readable strings...]}
  *      xen-sim fail OP ERRNO [COUNT] → OK
  *    "msi" entries: {pirq, gvec, gflags, gtable, guest_masked, evtchn (port, 0 none),

@@ -385,6 +385,12 @@ int xc_physdev_unmap_pirq(xc_interface *xch, uint32_t domid, int pirq)
     return inject("xc_physdev_unmap_pirq") ? -1 : 0;
 }
 
+int xc_domain_send_trigger(xc_interface *xch, uint32_t domid, uint32_t trigger, uint32_t vcpu)
+{
+    record("xc_domain_send_trigger dom=%u trigger=%u vcpu=%u", domid, trigger, vcpu);
+    return inject("xc_domain_send_trigger") ? -1 : 0;
+}
+
 int xc_domain_update_msi_irq(xc_interface *xch, uint32_t domid, uint32_t gvec, uint32_t pirq,
                              uint32_t gflags, uint64_t gtable)
 {
@@ -612,6 +618,12 @@ int xendevicemodel_set_isa_irq_level(xendevicemodel_handle *dmod, domid_t domid,
 {
     record("xendevicemodel_set_isa_irq_level dom=%u irq=%u level=%u", domid, irq, level);
     return inject("xendevicemodel_set_isa_irq_level") || !restricted_ok(dmod->restricted, domid, EPERM) ? -1 : 0;
+}
+
+int xendevicemodel_shutdown(xendevicemodel_handle *dmod, domid_t domid, unsigned int reason)
+{
+    record("xendevicemodel_shutdown dom=%u reason=%u", domid, reason);
+    return inject("xendevicemodel_shutdown") || !restricted_ok(dmod->restricted, domid, EPERM) ? -1 : 0;
 }
 
 /* ---- libxenforeignmemory ----------------------------------------------------------------- */

@@ -1129,7 +1129,9 @@ static void test_state_json_shape(void)
     g_assert_true(JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "calls")));
     g_assert_cmpint(json_object_get_int_member(o, "ram_bytes"), ==, 64 << 20);
     JsonObject *calls = json_object_get_object_member(o, "calls");
-    g_assert_cmpuint(json_object_get_size(calls), ==, 17);
+    g_assert_cmpuint(json_object_get_size(calls), ==, 19);
+    g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(o, "shutdown")));
+    g_assert_cmpint(json_object_get_int_member(o, "power_button"), ==, 0);
     g_assert_cmpint(json_object_get_int_member(calls, "grant_device"), ==, 1);
 
     JsonArray *grants = json_object_get_array_member(o, "grants");

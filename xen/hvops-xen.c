@@ -7,7 +7,8 @@
 #include <xenctrl.h>
 #include <xendevicemodel.h>
 #include <xenforeignmemory.h>
-#include <xen/domctl.h>     /* DPCI_ADD_MAPPING, DPCI_REMOVE_MAPPING, PT_IRQ_TYPE_PCI */
+#include <xen/domctl.h>     /* DPCI_ADD_MAPPING, DPCI_REMOVE_MAPPING, PT_IRQ_TYPE_PCI,
+                               XEN_DOMCTL_SENDTRIGGER_POWER */
 
 #include "xen/hvops-xen.h"
 
@@ -312,6 +313,23 @@ static int xen_guest_write(void *opaque, uint64_t gpa, const void *buf, size_t l
     return guest_copy(opaque, gpa, (void *)buf, len, true);
 }
 
+static int xen_shutdown(void *opaque, unsigned reason)
+{
+    XptXenHvCtx *x = opaque;
+    errno = 0;
+    int rc = xendevicemodel_shutdown(x->dmod, x->domid, reason);
+    return xen_result(rc < 0);
+}
+
+/* vcpu 0: the vCPU libxl's xl trigger DOM power passes by default (libxl_send_trigger). */
+static int xen_power_button(void *opaque)
+{
+    XptXenHvCtx *x = opaque;
+    errno = 0;
+    int rc = xc_domain_send_trigger(x->xch, x->domid, XEN_DOMCTL_SENDTRIGGER_POWER, 0);
+    return xen_result(rc < 0);
+}
+
 const XptHvOps xpt_xen_hv_ops = {
     .name = "xen",
     .memory_mapping = xen_memory_mapping,
@@ -329,6 +347,8 @@ const XptHvOps xpt_xen_hv_ops = {
     .unbind_pt_intx = xen_unbind_pt_intx,
     .guest_read = xen_guest_read,
     .guest_write = xen_guest_write,
+    .shutdown = xen_shutdown,
+    .power_button = xen_power_button,
     .grant_device = NULL,
     .revoke_device = NULL,
 };

@@ -96,6 +96,12 @@ typedef struct XptXenHvCtx {
  *    it may already have been written. Nothing is cached between calls, so there is no
  *    guest-memory map cache, and IOREQ_TYPE_INVALIDATE (which asks a device model to
  *    drop its map cache, reference/xen-abi.md §ioreq_t) needs no action.
+ *  - shutdown: xendevicemodel_shutdown(reason) (XEN_DMOP_remote_shutdown → Xen's
+ *    domain_shutdown; libxl then destroys the domain, and for SHUTDOWN_reboot creates it
+ *    again with a new device model).
+ *  - power_button: xc_domain_send_trigger(XEN_DOMCTL_SENDTRIGGER_POWER, vcpu 0), a
+ *    domctl: it needs an unrestricted libxenctrl handle (EPERM from a deprivileged
+ *    one, reference/xen-abi.md §Deprivileging).
  *  - grant_device / revoke_device: NULL (the toolstack's job).
  */
 extern const XptHvOps xpt_xen_hv_ops;

@@ -178,6 +178,34 @@ bool xpt_hv_guest_write(XptHv *hv, uint64_t gpa, const void *buf, size_t len, GE
     return false;
 }
 
+const char *xpt_hv_shutdown_reason_name(unsigned reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: return "poweroff";
+    case SHUTDOWN_reboot: return "reboot";
+    case SHUTDOWN_suspend: return "suspend";
+    case SHUTDOWN_crash: return "crash";
+    case SHUTDOWN_watchdog: return "watchdog";
+    case SHUTDOWN_soft_reset: return "soft_reset";
+    default: return NULL;
+    }
+}
+
+bool xpt_hv_shutdown(XptHv *hv, unsigned reason, GError **errp)
+{
+    int rc = hv->ops->shutdown(hv->opaque, reason);
+    const char *name = xpt_hv_shutdown_reason_name(reason);
+    return hv_result(rc, NULL, errp, "xendevicemodel_shutdown", "SHUTDOWN_%s",
+                     name ? name : "?");
+}
+
+bool xpt_hv_power_button(XptHv *hv, GError **errp)
+{
+    int rc = hv->ops->power_button(hv->opaque);
+    return hv_result(rc, NULL, errp, "xc_domain_send_trigger",
+                     "XEN_DOMCTL_SENDTRIGGER_POWER, vcpu 0");
+}
+
 bool xpt_hv_grant_device(XptHv *hv, const char *who, const XptHostGrant *grant, GError **errp)
 {
     if (!hv->ops->grant_device) {

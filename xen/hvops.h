@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <xen/hvm/dm_op.h>   /* XEN_DMOP_IO_RANGE_PORT / _MEMORY / _PCI, XEN_DMOP_PCI_SBDF */
+#include <xen/sched.h>        /* SHUTDOWN_poweroff, SHUTDOWN_reboot (shutdown reasons) */
 
 #define XPT_PAGE_SHIFT 12
 #define XPT_PAGE_SIZE (1ull << XPT_PAGE_SHIFT)
@@ -86,6 +87,16 @@ typedef struct XptHvOps {
     int (*guest_read)(void *opaque, uint64_t gpa, void *buf, size_t len);
     int (*guest_write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
 
+    /* Domain life cycle. shutdown: xendevicemodel_shutdown(reason), reason one of
+     * xen/sched.h's SHUTDOWN_* (SHUTDOWN_poweroff, SHUTDOWN_reboot); Xen keeps the first
+     * reason of a domain that is already shutting down (xen/common/domain.c
+     * domain_shutdown). power_button: xc_domain_send_trigger(XEN_DOMCTL_SENDTRIGGER_POWER,
+     * vcpu 0), which sets PWRBTN_STS in the PM1a status Xen emulates and raises the SCI
+     * (xen/arch/x86/hvm/pmtimer.c hvm_acpi_power_button) — what xl trigger DOM power
+     * does. */
+    int (*shutdown)(void *opaque, unsigned reason);
+    int (*power_button)(void *opaque);
+
     /* Toolstack role (sim only; NULL under Xen where libxl does it). */
     int (*grant_device)(void *opaque, const XptHostGrant *grant);
     int (*revoke_device)(void *opaque, const XptHostGrant *grant);
@@ -127,6 +138,13 @@ bool xpt_hv_unbind_pt_intx(XptHv *hv, const char *who, int pirq, uint8_t bus, ui
                            uint8_t intx, GError **errp);
 bool xpt_hv_guest_read(XptHv *hv, uint64_t gpa, void *buf, size_t len, GError **errp);
 bool xpt_hv_guest_write(XptHv *hv, uint64_t gpa, const void *buf, size_t len, GError **errp);
+/** xendevicemodel_shutdown(@reason): SHUTDOWN_poweroff or SHUTDOWN_reboot (xen/sched.h). */
+bool xpt_hv_shutdown(XptHv *hv, unsigned reason, GError **errp);
+/** xc_domain_send_trigger(XEN_DOMCTL_SENDTRIGGER_POWER): press the guest's ACPI power button. */
+bool xpt_hv_power_button(XptHv *hv, GError **errp);
+/** The name of a SHUTDOWN_* reason ("poweroff", "reboot", "suspend", "crash",
+ *  "watchdog", "soft_reset"), or NULL for an unknown one. */
+const char *xpt_hv_shutdown_reason_name(unsigned reason);
 /** No-ops returning true when the implementation has no toolstack role (real Xen). */
 bool xpt_hv_grant_device(XptHv *hv, const char *who, const XptHostGrant *grant, GError **errp);
 bool xpt_hv_revoke_device(XptHv *hv, const char *who, const XptHostGrant *grant,
