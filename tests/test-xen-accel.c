@@ -12,6 +12,7 @@
 #include "tests/fake-libxen.h"      /* first: xenctrl.h before any other Xen header */
 #include <xendevicemodel.h>
 #include <xenforeignmemory.h>
+#include <xen/domctl.h>             /* XEN_DOMCTL_SENDTRIGGER_POWER */
 
 #include <errno.h>
 #include <glib.h>
@@ -203,6 +204,7 @@ static void test_startup_sequence(void)
         "xendevicemodel_map_io_range_to_ioreq_server dom=5 id=3 port 0xafe0-0xafe3",
         "xendevicemodel_map_io_range_to_ioreq_server dom=5 id=3 port 0xae00-0xae0f",
         "xendevicemodel_map_io_range_to_ioreq_server dom=5 id=3 port 0xaf00-0xaf1f",
+        "xendevicemodel_map_io_range_to_ioreq_server dom=5 id=3 port 0xb004-0xb005",
         "xendevicemodel_set_ioreq_server_state dom=5 id=3 enabled=1",
         "xenevtchn_bind_interdomain dom=5 remote=40",
         "xenevtchn_bind_interdomain dom=5 remote=41",
@@ -246,6 +248,7 @@ static void test_teardown_sequence(void)
         "xendevicemodel_unmap_pcidev_from_ioreq_server dom=5 id=3 0000:00:01.0",
         "xendevicemodel_unmap_io_range_from_ioreq_server dom=5 id=3 port 0xcf8-0xcfb",
         "xendevicemodel_unmap_pcidev_from_ioreq_server dom=5 id=3 0000:00:00.0",
+        "xendevicemodel_unmap_io_range_from_ioreq_server dom=5 id=3 port 0xb004-0xb005",
         "xendevicemodel_unmap_io_range_from_ioreq_server dom=5 id=3 port 0xaf00-0xaf1f",
         "xendevicemodel_unmap_io_range_from_ioreq_server dom=5 id=3 port 0xae00-0xae0f",
         "xendevicemodel_unmap_io_range_from_ioreq_server dom=5 id=3 port 0xafe0-0xafe3",
@@ -337,6 +340,59 @@ static void test_pci_config_round_trip(void)
     req = pci_config(true, XEN_DMOP_PCI_SBDF(0, 1, 0, 0), 0x00, 4, 0);
     send_ioreq(0, &req);
     g_assert_cmphex(req.data, ==, 0xffffffff);
+    finish(&f);
+}
+
+static ioreq_t pio(bool read, uint16_t port, unsigned size, uint64_t data)
+{
+    return (ioreq_t){ .addr = port, .data = data, .count = 1, .size = size,
+                      .dir = read ? IOREQ_READ : IOREQ_WRITE, .type = IOREQ_TYPE_PIO };
+}
+
+/*
+ * Power (issue 12): the guest's S5 write to PM1a_CNT (0xB004) becomes
+ * xendevicemodel_shutdown(SHUTDOWN_poweroff), once; a 0xCF9 reset write
+ * xendevicemodel_shutdown(SHUTDOWN_reboot); system_powerdown's power button
+ * xc_domain_send_trigger(XEN_DOMCTL_SENDTRIGGER_POWER, vcpu 0).
+ */
+static void test_power(void)
+{
+    Fixture f;
+    start_all(&f, 1);
+    unsigned from = fake_xen_calls()->len;
+    ioreq_t req = pio(true, 0xb004, 1, 0);
+    send_ioreq(0, &req);
+    g_assert_cmphex(req.data & 1, ==, 1);                /* SCI_EN for hvmloader */
+    req = pio(false, 0xb004, 2, 0x2000);                 /* SLP_TYP 0 (S5) | SLP_EN */
+    send_ioreq(0, &req);
+    g_autofree char *off = g_strdup_printf("xendevicemodel_shutdown dom=%d reason=%d", DOMID,
+                                           SHUTDOWN_poweroff);
+    g_assert_cmpint(fake_xen_find_call(off, from), >=, 0);
+    req = pio(false, 0xcf9, 1, 0x06);
+    send_ioreq(0, &req);
+    g_assert_cmpuint(count_calls("xendevicemodel_shutdown"), ==, 1);
+    g_assert_true(xpt_machine_powerdown(f.m, NULL));
+    g_autofree char *trig = g_strdup_printf("xc_domain_send_trigger dom=%d trigger=%d vcpu=0",
+                                            DOMID, XEN_DOMCTL_SENDTRIGGER_POWER);
+    g_assert_cmpint(fake_xen_find_call(trig, from), >=, 0);
+    finish(&f);
+
+    start_all(&f, 1);
+    from = fake_xen_calls()->len;
+    fake_xen_fail("xendevicemodel_shutdown", EPERM);
+    req = pio(false, 0xcf9, 1, 0x06);
+    send_ioreq(0, &req);                                 /* failed: logged, not latched */
+    req = pio(false, 0xcf9, 1, 0x04);
+    send_ioreq(0, &req);
+    g_autofree char *reboot = g_strdup_printf("xendevicemodel_shutdown dom=%d reason=%d",
+                                              DOMID, SHUTDOWN_reboot);
+    g_assert_cmpuint(count_calls(reboot), ==, 2);
+    g_autofree char *log = log_text(&f);
+    g_assert_nonnull(strstr(log, "xendevicemodel_shutdown(SHUTDOWN_reboot) failed"));
+    fake_xen_fail("xc_domain_send_trigger", EPERM);
+    g_autoptr(GError) err = NULL;
+    g_assert_false(xpt_machine_powerdown(f.m, &err));
+    g_assert_true(g_error_matches(err, XPT_ERRNO_ERROR, EPERM));
     finish(&f);
 }
 
@@ -554,7 +610,8 @@ static const StartupFault startup_faults[] = {
       "xendevicemodel_map_pcidev_to_ioreq_server(pci 0x0-0x0) failed: Operation not "
       "permitted" },
     { "xendevicemodel_map_io_range_to_ioreq_server", EPERM,
-      "i440FX CONFADD: xendevicemodel_map_io_range_to_ioreq_server(port 0xcf8-0xcfb) failed: "
+      "i440FX CONFADD / PIIX3 reset control: xendevicemodel_map_io_range_to_ioreq_server("
+      "port 0xcf8-0xcfb) failed: "
       "Operation not permitted" },
     { "xendevicemodel_set_ioreq_server_state", EINVAL,
       "xendevicemodel_set_ioreq_server_state: enable: Invalid argument — cannot enable ioreq "
@@ -992,6 +1049,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-accel/ioreq/pci-config-round-trip", test_pci_config_round_trip);
     g_test_add_func("/xen-accel/ioreq/rep-pio-data-is-ptr", test_rep_pio_data_is_ptr);
     g_test_add_func("/xen-accel/ioreq/invalidate", test_invalidate);
+    g_test_add_func("/xen-accel/ioreq/power", test_power);
     g_test_add_func("/xen-accel/ioreq/bad-vcpu-and-port", test_bad_vcpu_and_port);
     g_test_add_func("/xen-accel/ioreq/evtchn-failure-is-fatal", test_evtchn_failure_is_fatal);
     g_test_add_func("/xen-accel/restrict/sequence", test_restrict_sequence);

@@ -18,23 +18,39 @@ typedef struct XptChipsetDevice {
     XptPciDevice pci;
     XptEmuConfig cfg;
     XptHv *hv;
-    /* i440FX only: CONFADD at 0xCF8 (82441FX datasheet §3.2.1). */
+    /* i440FX only: CONFADD at 0xCF8 (82441FX datasheet §3.2.1) and, inside the same
+     * claimed dword, the PIIX3 reset control register at 0xCF9. */
     XptDispatcher *disp;
     XptIoRegion confadd_region;
     uint32_t confadd;
+    uint8_t rcr;                  /* latched RC bits (SRST only) */
+    XptPowerRequestFn power;
+    void *power_opaque;
 } XptChipsetDevice;
 
 #define CONFADD_PORT 0xCF8
-#define PIIX_RCR_PORT 0xCF9   /* PIIX3 reset control, byte-wide, inside CONFADD's dword */
+/*
+ * PIIX3 reset control register (PIIX3 datasheet §4.1.4, RC, I/O 0xCF9, 8 bits): bit 1
+ * SRST (system reset: hard when set, soft when clear), bit 2 RCPU (reset CPU: writing 1
+ * starts the reset SRST selects); bits 0 and 3–7 reserved. It is the FADT reset
+ * register of Xen 4.17 (tools/libacpi/static_tables.c: reset_reg System I/O 0xCF9,
+ * bit width 8, reset_value 6 = SRST | RCPU).
+ */
+#define PIIX_RCR_PORT 0xCF9
+#define PIIX_RCR_SRST (1u << 1)
+#define PIIX_RCR_RCPU (1u << 2)
+#define RCR_OFFSET (PIIX_RCR_PORT - CONFADD_PORT)
 
 static XptRateLimit confadd_rl = XPT_RATELIMIT_INIT(5, 5000);
 
 /*
- * CONFADD: only dword accesses at 0xCF8 reach the register; byte and word accesses at
- * 0xCF8–0xCFB are ordinary I/O cycles that nothing here decodes (reads float to
- * all-ones). Xen latches the same dword writes itself to decode 0xCFC–0xCFF
- * (reference/xen-abi.md §ioreq), so this copy only answers the guest's read-back, the
- * type-1 probe every OS does (Linux pci_check_type1 writes 0x80000000 and reads it back).
+ * 0xCF8–0xCFB, claimed as one range. Only dword accesses at 0xCF8 reach CONFADD; Xen
+ * latches the same dword writes itself to decode 0xCFC–0xCFF (reference/xen-abi.md
+ * §ioreq), so this copy only answers the guest's read-back, the type-1 probe every OS
+ * does (Linux pci_check_type1 writes 0x80000000 and reads it back). Byte accesses at
+ * 0xCF9 are the PIIX3 reset control register. Every other access (bytes and words at
+ * 0xCF8–0xCFB) is an I/O cycle nothing here decodes: reads float to all-ones, writes
+ * vanish.
  */
 static uint64_t confadd_read(void *opaque, uint64_t offset, unsigned size)
 {
@@ -42,7 +58,23 @@ static uint64_t confadd_read(void *opaque, uint64_t offset, unsigned size)
     if (offset == 0 && size == 4) {
         return c->confadd;
     }
+    if (offset == RCR_OFFSET && size == 1) {
+        return c->rcr;
+    }
     return xpt_ones64(size);
+}
+
+/*
+ * RC write: RCPU set → reset (QEMU 7.2 hw/isa/piix3.c rcr_write does the same on every
+ * write with RCPU, and its Xen machine turns the reset into SHUTDOWN_reboot); only SRST
+ * is latched and read back.
+ */
+static void rcr_write(XptChipsetDevice *c, uint8_t val)
+{
+    c->rcr = val & PIIX_RCR_SRST;
+    if (val & PIIX_RCR_RCPU) {
+        c->power(c->power_opaque, XPT_POWER_GUEST_RESET);
+    }
 }
 
 static void confadd_write(void *opaque, uint64_t offset, uint64_t val, unsigned size)
@@ -52,10 +84,15 @@ static void confadd_write(void *opaque, uint64_t offset, uint64_t val, unsigned 
         c->confadd = (uint32_t)val;
         return;
     }
-    if (CONFADD_PORT + offset == PIIX_RCR_PORT && size == 1) {
-        xpt_log_ratelimited(&confadd_rl, XPT_LOG_UNIMP,
-                            "PIIX3 reset control 0xCF9 write 0x%02x ignored (guest reset "
-                            "through 0xCF9 is not implemented)", (unsigned)(val & 0xFF));
+    if (offset == RCR_OFFSET && size == 1) {
+        rcr_write(c, (uint8_t)val);
+        return;
+    }
+    if (offset <= RCR_OFFSET && offset + size > RCR_OFFSET) {
+        xpt_log_ratelimited(&confadd_rl, XPT_LOG_GUEST_ERROR,
+                            "%u-byte write of 0x%" G_GINT64_MODIFIER "x at port 0x%x ignored: "
+                            "the reset control register 0xCF9 takes byte writes only",
+                            size, val, (unsigned)(CONFADD_PORT + offset));
     }
 }
 
@@ -93,12 +130,14 @@ static const XptPciDeviceClass i440fx_class = {
     .unrealize = chip_unrealize, .free = chip_free,
 };
 
-XptPciDevice *xpt_i440fx_new(XptDispatcher *disp)
+XptPciDevice *xpt_i440fx_new(XptDispatcher *disp, XptPowerRequestFn power, void *opaque)
 {
     XptChipsetDevice *c = g_new0(XptChipsetDevice, 1);
     c->disp = disp;
+    c->power = power;
+    c->power_opaque = opaque;
     c->confadd_region = (XptIoRegion){
-        .name = "i440FX CONFADD", .type = XPT_RANGE_PORT, .base = CONFADD_PORT, .size = 4,
+        .name = "i440FX CONFADD / PIIX3 reset control", .type = XPT_RANGE_PORT, .base = CONFADD_PORT, .size = 4,
         .ops = &confadd_ops, .opaque = c,
     };
     c->pci.klass = &i440fx_class;
@@ -164,9 +203,11 @@ XptPciDevice *xpt_piix3_new(XptHv *hv)
 /*
  * PIIX4 power management function (00:01.3) as QEMU's xenfv machine presents it
  * (8086:7113 rev 03, class 0x0680, INTA): hvmloader programs it (reference/toolstack.md
- * §firmware: 0x3C=9, 0x40=PMBA 0xB001, 0x80=1, 0xD2=0), but the PM1a/PM timer block it
- * points at is emulated by Xen itself (HVM_PARAM_ACPI_IOPORTS_LOCATION=1), so nothing
- * here decodes it. As in QEMU, bytes 0x40–0xFF are writable (PMBA bit 0 reads 1).
+ * §firmware: 0x3C=9, 0x40=PMBA 0xB001, 0x80=1, 0xD2=0). Of the PM1a/PM timer block it
+ * points at, Xen emulates status/enable and the timer itself
+ * (HVM_PARAM_ACPI_IOPORTS_LOCATION=1); the PM1a control register is hw/i386/pm.c, at the
+ * fixed address of Xen's FADT. As in QEMU, bytes 0x40–0xFF are writable (PMBA bit 0
+ * reads 1); PMBA does not move anything.
  */
 static const XptPciDeviceClass piix4_pm_class = {
     .name = "PIIX4_PM", .config_read = chip_read, .config_write = chip_write,

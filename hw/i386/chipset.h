@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "hw/i386/power.h"
 #include "hw/pci/pci.h"
 #include "xen/ioreq.h"
 
@@ -18,9 +19,13 @@
 
 /**
  * xpt_i440fx_new: create the i440FX host bridge (not plugged). Its CONFADD register
- * (dword at port 0xCF8) becomes a port region of @disp at xpt_i440fx_realize().
+ * (dword at port 0xCF8) and the PIIX3 reset control register (byte at 0xCF9, which
+ * lies inside the same claimed dword: PIIX3 datasheet §4.1.4; the FADT reset register
+ * of Xen 4.17) become one port region of @disp at xpt_i440fx_realize(). A guest write
+ * of RCPU (bit 2) to 0xCF9 calls @power(@opaque, XPT_POWER_GUEST_RESET); reads of 0xCF9
+ * return the latched SRST bit (bit 1).
  */
-XptPciDevice *xpt_i440fx_new(XptDispatcher *disp);
+XptPciDevice *xpt_i440fx_new(XptDispatcher *disp, XptPowerRequestFn power, void *opaque);
 
 /**
  * xpt_i440fx_realize: claim ports 0xCF8–0xCFB from the hypervisor and serve CONFADD
@@ -30,7 +35,8 @@ XptPciDevice *xpt_i440fx_new(XptDispatcher *disp);
  * (see xpt_dispatcher_add_region). Undone by unrealize.
  */
 bool xpt_i440fx_realize(XptPciDevice *host, GError **errp);
-/** Create the PIIX4 PM function for 00:01.3 (config space only; not plugged). */
+/** Create the PIIX4 PM function for 00:01.3 (config space only; not plugged; its PM1a
+ *  control register is hw/i386/pm.h). */
 XptPciDevice *xpt_piix4_pm_new(void);
 
 /** Create PIIX3; link route changes go to @hv. */

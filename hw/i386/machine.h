@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hw/i386/power.h"
 #include "hw/pci/pci.h"
+#include "util/log.h"
 #include "util/opts.h"
 #include "xen/hvops.h"
 #include "xen/ioreq.h"
@@ -24,6 +26,7 @@ typedef struct XptMachineOptions {
 } XptMachineOptions;
 
 typedef struct XptAcpiHotplug XptAcpiHotplug;
+typedef struct XptPm1Control XptPm1Control;
 
 typedef struct XptMachine {
     XptMachineOptions opts;
@@ -37,6 +40,13 @@ typedef struct XptMachine {
      * qdev id: the monitor emits DEVICE_DELETED. May be NULL. */
     void (*device_deleted)(void *opaque, const char *id);
     void *device_deleted_opaque;
+    XptPm1Control *pm1;          /* PM1a control at Xen's PM1a_CNT_BLK (hw/i386/pm.h) */
+    int shutdown_reason;         /* SHUTDOWN_* asked of the hypervisor, -1 = none yet */
+    /* Called after a power request reached the hypervisor (xpt_machine_power_request):
+     * the monitor emits SHUTDOWN / RESET. May be NULL. */
+    void (*power_event)(void *opaque, XptPowerCause cause);
+    void *power_event_opaque;
+    XptRateLimit power_rl;       /* failed guest power requests */
 } XptMachine;
 
 /**
@@ -73,6 +83,32 @@ void xpt_machine_device_del(XptMachine *m, XptPciDevice *dev);
  * calls m->device_deleted. Errors: none today (returns true); @errp for the interface.
  */
 bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp);
+
+/**
+ * xpt_machine_power_request: end the domain for @cause (hw/i386/power.h) with
+ * xendevicemodel_shutdown — SHUTDOWN_poweroff for a guest power-off, SHUTDOWN_reboot for
+ * a guest or QMP reset — as QEMU 7.2's Xen machine does (hw/i386/xen/xen-hvm.c
+ * destroy_hvm_domain). Xen then stops the domain's vCPUs and libxl destroys it, and for
+ * a reboot creates it again with a new device model; this process keeps running until
+ * libxl stops it (as QEMU does under -no-shutdown, which libxl always passes). Then
+ * m->power_event is called. One request per machine reaches the hypervisor (Xen keeps
+ * the first reason anyway, xen/common/domain.c domain_shutdown): later ones fail with
+ * XPT_ERROR_BUSY naming the pending reason. Errors: the hypervisor's (nothing is
+ * latched then, so the guest or client may retry).
+ */
+bool xpt_machine_power_request(XptMachine *m, XptPowerCause cause, GError **errp);
+
+/**
+ * xpt_machine_powerdown: QMP system_powerdown — press the guest's ACPI power button.
+ * Under Xen the PM1a status and enable registers, where the button's PWRBTN_STS lives,
+ * are Xen's (xen/arch/x86/hvm/pmtimer.c), so the device model cannot raise it the way
+ * QEMU's PIIX4 does; it asks Xen with xc_domain_send_trigger(
+ * XEN_DOMCTL_SENDTRIGGER_POWER), exactly what `xl trigger DOM power` and
+ * `xl shutdown -F` do (libxl_domain.c libxl_send_trigger). The guest's OS then shuts
+ * down and ends with an S5 write (xpt_machine_power_request). Errors: the hypervisor's
+ * (EPERM when libxenctrl's handle is restricted to the domain).
+ */
+bool xpt_machine_powerdown(XptMachine *m, GError **errp);
 
 /** Device with qdev id @id, or NULL. */
 XptPciDevice *xpt_machine_find_id(XptMachine *m, const char *id);

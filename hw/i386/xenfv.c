@@ -9,6 +9,7 @@
 
 #include "hw/i386/acpi-hotplug.h"
 #include "hw/i386/chipset.h"
+#include "hw/i386/pm.h"
 #include "hw/xen/xen-pt.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -82,17 +83,73 @@ bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp)
     return true;
 }
 
+static const char *cause_what(XptPowerCause cause)
+{
+    switch (cause) {
+    case XPT_POWER_GUEST_SHUTDOWN: return "guest power-off (ACPI S5)";
+    case XPT_POWER_GUEST_RESET: return "guest reset (0xCF9)";
+    case XPT_POWER_HOST_RESET: return "system_reset";
+    }
+    return "?";
+}
+
+bool xpt_machine_power_request(XptMachine *m, XptPowerCause cause, GError **errp)
+{
+    if (m->shutdown_reason >= 0) {
+        const char *name = xpt_hv_shutdown_reason_name((unsigned)m->shutdown_reason);
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                    "%s: the domain is already shutting down (%s); the toolstack destroys "
+                    "it (xl create starts it again)", cause_what(cause), name ? name : "?");
+        return false;
+    }
+    unsigned reason = cause == XPT_POWER_GUEST_SHUTDOWN ? SHUTDOWN_poweroff : SHUTDOWN_reboot;
+    if (!xpt_hv_shutdown(m->hv, reason, errp)) {
+        g_prefix_error(errp, "%s: ", cause_what(cause));
+        return false;
+    }
+    m->shutdown_reason = (int)reason;
+    if (m->power_event) {
+        m->power_event(m->power_event_opaque, cause);
+    }
+    return true;
+}
+
+bool xpt_machine_powerdown(XptMachine *m, GError **errp)
+{
+    return xpt_hv_power_button(m->hv, errp);
+}
+
+/*
+ * A power request from the guest's chipset registers. Guest input: a failure (or a
+ * request after the domain already shuts down) is logged rate-limited, never fatal.
+ */
+static void guest_power(void *opaque, XptPowerCause cause)
+{
+    XptMachine *m = opaque;
+    g_autoptr(GError) err = NULL;
+    if (!xpt_machine_power_request(m, cause, &err)) {
+        if (g_error_matches(err, XPT_ERROR, XPT_ERROR_BUSY)) {
+            xpt_log_ratelimited(&m->power_rl, XPT_LOG_GUEST_ERROR, "%s", err->message);
+        } else {
+            xpt_warn_ratelimited(&m->power_rl, "%s (the guest may try again)", err->message);
+        }
+    }
+}
+
 XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **errp)
 {
     XptMachine *m = g_new0(XptMachine, 1);
     m->opts = *opts;
     m->hv = hv;
+    m->shutdown_reason = -1;
+    m->power_rl = (XptRateLimit)XPT_RATELIMIT_INIT(5, 5000);
     m->devices = g_ptr_array_new();
     xpt_pci_bus_init(&m->bus, hv);
     m->disp = xpt_dispatcher_new(hv, &m->bus);
     xpt_dispatcher_set_first_io_hook(m->disp, first_io, m);
 
-    XptPciDevice *chips[3] = { xpt_i440fx_new(m->disp), xpt_piix3_new(hv), xpt_piix4_pm_new() };
+    XptPciDevice *chips[3] = { xpt_i440fx_new(m->disp, guest_power, m),
+                               xpt_piix3_new(hv), xpt_piix4_pm_new() };
     uint8_t devfns[3] = { XPT_I440FX_DEVFN, XPT_PIIX3_DEVFN, XPT_PIIX4_PM_DEVFN };
     for (unsigned i = 0; i < G_N_ELEMENTS(chips); i++) {
         g_ptr_array_add(m->devices, chips[i]);
@@ -110,6 +167,11 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
     }
     m->acpi = xpt_acpi_hotplug_new(hv, m->disp, opts->vcpus, &acpi_ops, m, errp);
     if (!m->acpi) {
+        xpt_machine_free(m);
+        return NULL;
+    }
+    m->pm1 = xpt_pm1_control_new(m->disp, guest_power, m, errp);
+    if (!m->pm1) {
         xpt_machine_free(m);
         return NULL;
     }
@@ -134,6 +196,7 @@ void xpt_machine_free(XptMachine *m)
     while (m->devices->len) {
         xpt_machine_device_del(m, g_ptr_array_index(m->devices, m->devices->len - 1));
     }
+    xpt_pm1_control_free(m->pm1);
     xpt_acpi_hotplug_free(m->acpi);
     g_ptr_array_free(m->devices, TRUE);
     xpt_dispatcher_free(m->disp);

@@ -50,6 +50,7 @@
 #include "hw/i386/acpi-hotplug.h"
 #include "hw/i386/chipset.h"
 #include "hw/i386/machine.h"
+#include "hw/i386/pm.h"
 #include "hw/xen/xen-pt.h"
 #include "qtest/xen-sim-int.h"
 #include "qtest/xen-sim.h"
@@ -658,6 +659,7 @@ ORACLE static void check_claims(void)
         { XPT_ACPI_PCIHP_PORT, XPT_ACPI_PCIHP_PORT + XPT_ACPI_PCIHP_LEN - 1 },
         { XPT_ACPI_CPU_PORT, XPT_ACPI_CPU_PORT + XPT_ACPI_CPU_LEN - 1 },
         { XPT_ACPI_GPE0_PORT, XPT_ACPI_GPE0_PORT + XPT_ACPI_GPE0_LEN - 1 },
+        { XPT_PM1A_CNT_PORT, XPT_PM1A_CNT_PORT + XPT_PM1A_CNT_LEN - 1 },
     };
     g_array_append_vals(port, ports, G_N_ELEMENTS(ports));
     const struct {
