@@ -519,6 +519,46 @@ static JsonNode *cmd_system_wakeup(XptQmpMonitor *mon, JsonObject *args, GError 
 }
 
 /*
+ * system_reset → {} then RESET {"guest": false, "reason": "host-qmp-system-reset"}
+ * (QEMU 7.2 qapi/run-state.json). A reset of a Xen HVM guest is a reboot of the domain:
+ * xendevicemodel_shutdown(SHUTDOWN_reboot), after which libxl destroys the domain and
+ * creates it again with a new device model (hw/i386/machine.h
+ * xpt_machine_power_request). QEMU 7.2 under Xen only resets its own devices on a QMP
+ * system_reset and leaves the domain running; rebooting is what the command means and
+ * what a guest reset (0xCF9) does. libxl 4.17 never sends it (xl reboot -F uses
+ * xc_domain_send_trigger RESET). Errors: GenericError with the hypervisor's message, or
+ * "already shutting down".
+ */
+static JsonNode *cmd_system_reset(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    XptMachine *m = need_machine(errp);
+    if (!m || !xpt_machine_power_request(m, XPT_POWER_HOST_RESET, errp)) {
+        return NULL;
+    }
+    return empty_return();
+}
+
+/*
+ * system_powerdown → {} then POWERDOWN (no data; QEMU 7.2 qapi/run-state.json): the
+ * ACPI power button, pressed through Xen (xc_domain_send_trigger
+ * XEN_DOMCTL_SENDTRIGGER_POWER, like xl trigger DOM power / xl shutdown -F), because
+ * under Xen the PM1a status register that carries the button is Xen's
+ * (hw/i386/machine.h xpt_machine_powerdown). The guest decides what to do; a guest
+ * that ignores the button keeps running, as in QEMU. Errors: GenericError naming the
+ * call (EPERM from a libxenctrl handle restricted with -xen-domid-restrict: use
+ * xl trigger DOM power from dom0).
+ */
+static JsonNode *cmd_system_powerdown(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    XptMachine *m = need_machine(errp);
+    if (!m || !xpt_machine_powerdown(m, errp)) {
+        return NULL;
+    }
+    xpt_qmp_event_after_reply("POWERDOWN", NULL);
+    return empty_return();
+}
+
+/*
  * query-block and query-blockstats → []: no block devices (QEMU 7.2 qapi/block-core.json
  * BlockInfo and BlockStats lists). libxenstat (xentop) asks them on the libxenstat-cmd
  * monitor libxl creates (Xen 4.17 tools/libs/stat/xenstat_qmp.c).
@@ -575,6 +615,8 @@ const XptQmpCommand xpt_qmp_commands[] = {
     { "query-cpus-fast", cmd_query_cpus_fast, NULL, false },
     { "cpu-add", cmd_cpu_add, cpu_add_params, false },
     { "system_wakeup", cmd_system_wakeup, NULL, false },
+    { "system_reset", cmd_system_reset, NULL, false },
+    { "system_powerdown", cmd_system_powerdown, NULL, false },
     { "query-block", cmd_query_block, NULL, false },
     { "query-blockstats", cmd_query_block, blockstats_params, false },
     { NULL, NULL, NULL, false },

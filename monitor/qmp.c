@@ -278,12 +278,27 @@ static void qmp_flush_after_reply(void)
     }
 }
 
+void xpt_qmp_event_after_reply(const char *name, JsonObject *data)
+{
+    if (!qmp.initialized) {
+        return;
+    }
+    if (qmp.dispatching) {
+        QmpPendingEvent *pe = g_new0(QmpPendingEvent, 1);
+        pe->name = g_strdup(name);
+        pe->data = data ? json_object_ref(data) : NULL;
+        g_queue_push_tail(&qmp.after_reply, pe);
+        return;
+    }
+    qmp_broadcast_event(name, data);
+}
+
 void xpt_qmp_event_device_deleted(const char *id)
 {
     if (!qmp.initialized) {
         return;
     }
-    JsonObject *data = json_object_new();
+    g_autoptr(JsonObject) data = json_object_new();
     if (id && *id) {
         JsonNode *dev = xpt_qmp_string_node(id);
         g_autofree char *path = g_strconcat("/machine/peripheral/",
@@ -293,15 +308,7 @@ void xpt_qmp_event_device_deleted(const char *id)
     } else {
         json_object_set_string_member(data, "path", "/machine/peripheral-anon");
     }
-    if (qmp.dispatching) {
-        QmpPendingEvent *pe = g_new0(QmpPendingEvent, 1);
-        pe->name = g_strdup("DEVICE_DELETED");
-        pe->data = data;
-        g_queue_push_tail(&qmp.after_reply, pe);
-        return;
-    }
-    qmp_broadcast_event("DEVICE_DELETED", data);
-    json_object_unref(data);
+    xpt_qmp_event_after_reply("DEVICE_DELETED", data);
 }
 
 void xpt_qmp_device_deleted_hook(void *opaque G_GNUC_UNUSED, const char *id)
@@ -316,6 +323,40 @@ void xpt_qmp_event_shutdown(const char *reason)
     json_object_set_string_member(data, "reason", reason);
     xpt_runstate_set(XPT_RUNSTATE_SHUTDOWN);
     xpt_qmp_event("SHUTDOWN", data);
+}
+
+/* {"guest": @guest, "reason": @reason}: SHUTDOWN and RESET data (qapi/run-state.json). */
+static JsonObject *cause_data(bool guest, const char *reason)
+{
+    JsonObject *data = json_object_new();
+    json_object_set_boolean_member(data, "guest", guest);
+    json_object_set_string_member(data, "reason", reason);
+    return data;
+}
+
+void xpt_qmp_power_event_hook(void *opaque G_GNUC_UNUSED, XptPowerCause cause)
+{
+    switch (cause) {
+    case XPT_POWER_GUEST_SHUTDOWN: {
+        g_autoptr(JsonObject) data = cause_data(true, "guest-shutdown");
+        xpt_qmp_event_after_reply("SHUTDOWN", data);
+        if (xpt_runstate_is_running()) {
+            xpt_qmp_event_after_reply("STOP", NULL);
+        }
+        xpt_runstate_set(XPT_RUNSTATE_SHUTDOWN);
+        break;
+    }
+    case XPT_POWER_GUEST_RESET: {
+        g_autoptr(JsonObject) data = cause_data(true, "guest-reset");
+        xpt_qmp_event_after_reply("RESET", data);
+        break;
+    }
+    case XPT_POWER_HOST_RESET: {
+        g_autoptr(JsonObject) data = cause_data(false, "host-qmp-system-reset");
+        xpt_qmp_event_after_reply("RESET", data);
+        break;
+    }
+    }
 }
 
 /* ---- requests ------------------------------------------------------------------------- */

@@ -38,7 +38,8 @@
  * query-commands, stop, cont, quit, device_add, device_del, query-pci
  * (monitor/query-pci.c), qom-list-types; for libxl 4.17 (docs/xen.md "QMP commands
  * libxl 4.17 sends"): query-chardev, query-vnc, change-vnc-password,
- * query-cpus-fast, cpu-add, system_wakeup; for libxenstat (xentop): query-block,
+ * query-cpus-fast, cpu-add, system_wakeup; for administrators (virsh, scripts):
+ * system_reset, system_powerdown; for libxenstat (xentop): query-block,
  * query-blockstats.
  */
 #ifndef XPT_MONITOR_QMP_H
@@ -137,6 +138,25 @@ void xpt_qmp_event(const char *name, JsonObject *data);
  * expect "{} at once, later DEVICE_DELETED" (reference/qtest-qmp.md §qmp).
  */
 void xpt_qmp_event_device_deleted(const char *id);
+
+/**
+ * xpt_qmp_event_after_reply: xpt_qmp_event, except that while a QMP command runs the
+ * event is queued and sent right after that command's reply — where QEMU's clients see
+ * events a command causes through QEMU's main loop (RESET after system_reset's {},
+ * POWERDOWN after system_powerdown's). @data is borrowed (NULL = no "data").
+ */
+void xpt_qmp_event_after_reply(const char *name, JsonObject *data);
+
+/**
+ * xpt_qmp_power_event_hook: XptMachine.power_event adapter (@opaque unused): the events
+ * QEMU 7.2 emits (qapi/run-state.json; softmmu/runstate.c):
+ *   guest power-off → SHUTDOWN {"guest": true, "reason": "guest-shutdown"}, then STOP
+ *                     and run state "shutdown" (QEMU under -no-shutdown, which libxl
+ *                     passes: vm_stop(RUN_STATE_SHUTDOWN));
+ *   guest reset     → RESET {"guest": true, "reason": "guest-reset"};
+ *   system_reset    → RESET {"guest": false, "reason": "host-qmp-system-reset"}.
+ */
+void xpt_qmp_power_event_hook(void *opaque, XptPowerCause cause);
 
 /** xpt_qmp_device_deleted_hook: XptMachine.device_deleted adapter (@opaque unused). */
 void xpt_qmp_device_deleted_hook(void *opaque, const char *id);

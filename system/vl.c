@@ -645,6 +645,7 @@ static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine 
                         .quit = quit_loop, .quit_opaque = run->loop };
     xpt_qmp_init(&qc);
     m->device_deleted = xpt_qmp_device_deleted_hook;
+    m->power_event = xpt_qmp_power_event_hook;
     for (unsigned i = 0; i < monitors->len && status == 0; i++) {
         MonitorSpec *ms = g_ptr_array_index(monitors, i);
         if (!xpt_qmp_monitor_add(&ms->chr, ms->pretty, &err)) {
@@ -672,6 +673,7 @@ static int run_machine(const Config *cfg, const XptPrivileges *priv, XptMachine 
         g_source_remove(sighup);
     }
     m->device_deleted = NULL;
+    m->power_event = NULL;
     xpt_qmp_finalize();
     return status;
 }

@@ -1702,7 +1702,8 @@ static void test_query_commands(void)
           "{\"name\": \"qom-list-types\"}, {\"name\": \"query-chardev\"}, "
           "{\"name\": \"query-vnc\"}, {\"name\": \"change-vnc-password\"}, "
           "{\"name\": \"query-cpus-fast\"}, {\"name\": \"cpu-add\"}, "
-          "{\"name\": \"system_wakeup\"}, {\"name\": \"query-block\"}, "
+          "{\"name\": \"system_wakeup\"}, {\"name\": \"system_reset\"}, "
+          "{\"name\": \"system_powerdown\"}, {\"name\": \"query-block\"}, "
           "{\"name\": \"query-blockstats\"}]}");
     vm_finish(vm);
 }
