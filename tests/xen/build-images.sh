@@ -58,7 +58,7 @@ mkdir -p "$I"/usr/lib/xen-4.17/{bin,boot} "$I/usr/lib/xen/bin" "$I/usr/share/sea
          "$I/lib/x86_64-linux-gnu" "$I/lib64" "$I/lib/modules"
 ln -s /run "$I/var/run"
 busybox_into "$I"
-for b in xl xenstored xen-init-dom0 xenconsoled xenconsole; do
+for b in xl xenstored xen-init-dom0 xenconsoled xenconsole xenctx; do
     cp "$R/usr/lib/xen-4.17/bin/$b" "$I/usr/lib/xen-4.17/bin/"
     copy_libs "$I" "$R/usr/lib/xen-4.17/bin/$b"
     ln -sf ../lib/xen-4.17/bin/$b "$I/usr/sbin/$b"
@@ -88,7 +88,7 @@ G=$OUT/guest-root
 rm -rf "$G"
 mkdir -p "$G"/{proc,sys,dev,mnt,tmp,lib/modules,usr/share/udhcpc}
 busybox_into "$G"
-for m in nvme e1000e virtio_pci virtio_net virtio_rng; do add_module "$G/lib/modules" "$m"; done
+for m in nvme e1000e virtio_pci virtio_net virtio_rng button; do add_module "$G/lib/modules" "$m"; done
 cp "$HERE/guest-init.sh" "$G/init"
 chmod +x "$G/init"
 cpio_gz "$G" > "$OUT/guest-initrd.gz"

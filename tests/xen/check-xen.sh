@@ -34,20 +34,23 @@ echo "check-xen: $(tail -1 "$OUT/fetch.log" | sed 's/^fetch: //'); images built 
 # The settings that let Xen's HVM guests run under TCG (each one was found by failing
 # without it): SVM with nested paging from -cpu max, less SMAP/SMEP (dom0 faults in
 # create_bounce_frame) and RDTSCP (TCG reports it as an RDTSC intercept without NRIPS);
-# the Intel IOMMU with interrupt remapping for passthrough; no x2APIC (eim=off).
+# the Intel IOMMU with interrupt remapping for passthrough; no x2APIC (eim=off). The
+# virtio devices need iommu_platform=on: without it QEMU's virtio DMA bypasses the IOMMU,
+# so an L2 guest's ring addresses land in L1's memory (seen: dom0 and the guest segfault
+# as soon as a hot-plugged virtio-net is used).
 SERIAL=$OUT/serial.log
 rm -f "$SERIAL"
-XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
-DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.0+0000:00:04.0 xpt_hp=0000:00:05.0+0000:00:07.0"
-timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap,-smep,-rdtscp \
-    -m 3G -smp 2 -M q35 -device intel-iommu,intremap=on,caching-mode=on \
+XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${XPT_XEN_SMP:-1} loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
+DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.0+0000:00:04.0 xpt_hp=0000:00:05.0+0000:00:07.0 ${XPT_XEN_DOM0_ARGS:-}"
+timeout "$TIMEOUT" qemu-system-x86_64 -accel "${XPT_XEN_ACCEL:-tcg,thread=multi}" -cpu "${XPT_XEN_CPU:-max,-smap,-smep,-rdtscp}" \
+    -m 3G -smp "${XPT_XEN_SMP:-1}" -M q35 -device intel-iommu,intremap=on,caching-mode=on \
     -vga none -display none -monitor none -no-reboot -nodefaults -serial "file:$SERIAL" \
     -kernel "$OUT/xen.elf" -append "$XENCMD" -initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" \
     -netdev user,id=n0,restrict=on -device e1000e,addr=0x4,netdev=n0 \
-    -netdev user,id=n1,restrict=on -device virtio-net-pci,disable-legacy=on,addr=0x5,netdev=n1 \
+    -netdev user,id=n1,restrict=on -device virtio-net-pci,disable-legacy=on,iommu_platform=on,addr=0x5,netdev=n1 \
     -drive if=none,id=gd,file="$OUT/guest-disk.img",format=raw,snapshot=on \
     -device nvme,serial=xpt,drive=gd,addr=0x6 \
-    -device virtio-rng-pci,disable-legacy=on,addr=0x7 \
+    -device virtio-rng-pci,disable-legacy=on,iommu_platform=on,addr=0x7 \
     < /dev/null > "$OUT/qemu.stderr" 2>&1 &
 QPID=$!
 # Follow the run: print each stage's verdict as it comes, stop QEMU at XPT-DONE.

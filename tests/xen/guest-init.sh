@@ -71,16 +71,26 @@ grep -E 'nvme|eth' /proc/interrupts | sed 's/^/GUEST: irq /'
 [ $ok = 1 ] && say "AFFINITY-OK" || say "AFFINITY-BAD"
 
 # ---- stage 4: report PCI devices as they come and go (dom0 hot-plugs them) ----
+# ---- stage 5: power off on the ACPI power button (xl shutdown -F), as acpid would; the
+# button module enables the fixed power button event, which the count below follows ----
+pwrbtn() { awk '{ print $1 }' /sys/firmware/acpi/interrupts/ff_pwr_btn 2>/dev/null || echo 0; }
+btn0=$(pwrbtn)
 say "READY-FOR-HOTPLUG"
 last=""
 while :; do
+    if [ "$(pwrbtn)" != "$btn0" ]; then
+        say "POWER-BUTTON: powering off"
+        poweroff -f
+    fi
+    # Only the hot-plug slots, in short lines: Xen's console splits long guest lines.
     cur=""
-    for d in /sys/bus/pci/devices/*; do
-        s=$(basename "$d"); drv=none
+    for d in /sys/bus/pci/devices/0000:00:0[67].*; do
+        [ -e "$d" ] || continue
+        drv=none
         [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
-        cur="$cur $s=$(cat "$d/vendor"):$(cat "$d/device"):$drv"
+        cur="$cur $(basename "$d" | cut -c9-)=$(cat "$d/vendor"):$(cat "$d/device"):$drv"
     done
-    [ "$cur" != "$last" ] && say "PCI-NOW$cur"
+    [ "$cur" != "$last" ] && say "PCI-NOW$cur" && dmesg | grep -E 'segfault|traps:' | tail -3 | sed 's/^/GUEST: /'
     last=$cur
     sleep 1
 done
