@@ -40,10 +40,10 @@ echo "check-xen: $(tail -1 "$OUT/fetch.log" | sed 's/^fetch: //'); images built 
 # as soon as a hot-plugged virtio-net is used).
 SERIAL=$OUT/serial.log
 rm -f "$SERIAL"
-XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${XPT_XEN_SMP:-1} loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
+XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${XPT_XEN_SMP:-2} loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.0+0000:00:04.0 xpt_hp=0000:00:05.0+0000:00:07.0 ${XPT_XEN_DOM0_ARGS:-}"
 timeout "$TIMEOUT" qemu-system-x86_64 -accel "${XPT_XEN_ACCEL:-tcg,thread=multi}" -cpu "${XPT_XEN_CPU:-max,-smap,-smep,-rdtscp}" \
-    -m 3G -smp "${XPT_XEN_SMP:-1}" -M q35 -device intel-iommu,intremap=on,caching-mode=on \
+    -m 3G -smp "${XPT_XEN_SMP:-2}" -M q35 -device intel-iommu,intremap=on,caching-mode=on \
     -vga none -display none -monitor none -no-reboot -nodefaults -serial "file:$SERIAL" \
     -kernel "$OUT/xen.elf" -append "$XENCMD" -initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" \
     -netdev user,id=n0,restrict=on -device e1000e,addr=0x4,netdev=n0 \
