@@ -985,6 +985,32 @@ static void test_device_del_forced(void)
     vm_finish(vm);
 }
 
+/*
+ * After the guest powered off (ACPI S5 on PM1a control), libxl destroys the domain and
+ * sends device_del for each device: nothing will ever eject it, so it goes at once
+ * (before, libxl waited its 10 s per device with the device model still running).
+ */
+static void test_device_del_after_poweroff(void)
+{
+    Vm *vm = vm_start("", true);
+    intercept_irqs(vm->qts);
+    xpt_outw(vm->qts, GPE_EN, 0x0002);                     /* the guest's ACPI runs */
+    g_autofree char *a = device_add_82576("gone", NULL);
+    check_ok(vm->qmp, a);
+    assert_irq(vm->qts, "IRQ raise 9");
+    xpt_outw(vm->qts, GPE_STS, 0x0002);
+    assert_irq(vm->qts, "IRQ lower 9");
+    xpt_outw(vm->qts, 0xb004, 0x2000);                     /* SLP_EN, SLP_TYP 0: S5 */
+    g_autoptr(JsonNode) sd = xpt_qmp_event_wait(vm->qmp, "SHUTDOWN");
+    check_ok(vm->qmp, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"gone\"}}");
+    g_autoptr(JsonNode) ev = xpt_qmp_event_wait(vm->qmp, "DEVICE_DELETED");
+    g_assert_cmpstr(json_object_get_string_member(event_data(ev, "DEVICE_DELETED"), "device"),
+                    ==, "gone");
+    g_assert_null(pci_find(vm->qmp, "gone"));
+    g_assert_null(next_irq(vm->qts, 100) ? "unexpected SCI for a dead guest" : NULL);
+    vm_finish(vm);
+}
+
 static void test_device_add_errors(void)
 {
     Vm *vm = vm_start("", true);
@@ -1758,6 +1784,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/device-del-coldplugged", test_device_del_coldplugged);
     g_test_add_func("/qmp/hotplug-lifecycle", test_hotplug_lifecycle);
     g_test_add_func("/qmp/device-del-forced", test_device_del_forced);
+    g_test_add_func("/qmp/device-del-after-poweroff", test_device_del_after_poweroff);
     g_test_add_func("/qmp/device-add-errors", test_device_add_errors);
     g_test_add_func("/qmp/prelaunch-coldplug", test_prelaunch_coldplug);
     g_test_add_func("/qmp/stop-cont", test_stop_cont);

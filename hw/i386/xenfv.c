@@ -69,7 +69,14 @@ static const XptAcpiHotplugOps acpi_ops = { .eject = acpi_eject };
 bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp)
 {
     unsigned slot = XPT_PCI_SLOT(dev->devfn);
-    if (!m->guest_started) {
+    /*
+     * No eject can come from a guest that has not run yet, nor from one whose domain we
+     * shut down (power-off or reset): Xen never runs a shut-down domain's vCPUs again
+     * (xen/common/domain.c domain_shutdown). libxl's destroy after a guest power-off
+     * sends device_del for every device and would otherwise wait 10 s for them
+     * (libxl_pci.c pci_remove_timeout), with the device model still running.
+     */
+    if (!m->guest_started || m->shutdown_reason >= 0) {
         remove_slot(m, slot);
         return true;
     }
