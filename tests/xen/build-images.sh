@@ -91,6 +91,12 @@ busybox_into "$G"
 for m in nvme e1000e virtio_pci virtio_net virtio_rng button; do add_module "$G/lib/modules" "$m"; done
 cp "$HERE/guest-init.sh" "$G/init"
 chmod +x "$G/init"
+# The kernel's orderly_poweroff (drivers/xen/manage.c, on xenstore control/shutdown =
+# poweroff: what xl shutdown sends once the guest has its event-channel callback) runs
+# /sbin/poweroff; busybox's would only signal an init we do not run.
+mkdir -p "$G/sbin"
+printf '#!/bin/sh\necho "GUEST: POWER-OFF asked by the kernel" > /dev/kmsg\nexec /bin/busybox poweroff -f\n' > "$G/sbin/poweroff"
+chmod +x "$G/sbin/poweroff"
 cpio_gz "$G" > "$OUT/guest-initrd.gz"
 
 T=$R/usr/bin; export PATH=$T:$R/usr/sbin:$R/sbin:$PATH MTOOLS_SKIP_CHECK=1

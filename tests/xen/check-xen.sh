@@ -7,13 +7,14 @@
 # emulated e1000e, NVMe and two virtio devices are what dom0 passes through. Prints one
 # PASS/FAIL line per stage with its evidence, then "N passed, N failed"; exit 1 on a failure.
 # Env: XPT_XEN_CACHE (downloads; default /var/tmp/xen-pt-dm-check-xen), XPT_XEN_TIMEOUT
-# (seconds for the nested run, default 780), XPT_XEN_KEEP=1 keeps the logs' folder.
+# (seconds for one nested run, default 420; a second run only after signs of the
+# environment's own faults), XPT_XEN_KEEP=1 keeps the logs' folder.
 set -uo pipefail
 BUILD=${1:-build}
 HERE=$(cd "$(dirname "$0")" && pwd)
 export XPT_XEN_CACHE=${XPT_XEN_CACHE:-/var/tmp/xen-pt-dm-check-xen}
 OUT=$(readlink -f "$BUILD")/check-xen
-TIMEOUT=${XPT_XEN_TIMEOUT:-780}
+TIMEOUT=${XPT_XEN_TIMEOUT:-420}
 STAGES=("xl create with xl's defaults" "Linux guest: NVMe and e1000e interrupts and DMA"
         "interrupt affinity" "hot-plug in slots 6 and 7" "destroy and create again")
 mkdir -p "$OUT"
@@ -38,37 +39,68 @@ echo "check-xen: $(tail -1 "$OUT/fetch.log" | sed 's/^fetch: //'); images built 
 # virtio devices need iommu_platform=on: without it QEMU's virtio DMA bypasses the IOMMU,
 # so an L2 guest's ring addresses land in L1's memory (seen: dom0 and the guest segfault
 # as soon as a hot-plugged virtio-net is used).
-SERIAL=$OUT/serial.log
-rm -f "$SERIAL"
 XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${XPT_XEN_SMP:-2} loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.0+0000:00:04.0 xpt_hp=0000:00:05.0+0000:00:07.0 ${XPT_XEN_DOM0_ARGS:-}"
-timeout "$TIMEOUT" qemu-system-x86_64 -accel "${XPT_XEN_ACCEL:-tcg,thread=multi}" -cpu "${XPT_XEN_CPU:-max,-smap,-smep,-rdtscp}" \
-    -m 3G -smp "${XPT_XEN_SMP:-2}" -M q35 -device intel-iommu,intremap=on,caching-mode=on \
-    -vga none -display none -monitor none -no-reboot -nodefaults -serial "file:$SERIAL" \
-    -kernel "$OUT/xen.elf" -append "$XENCMD" -initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" \
-    -netdev user,id=n0,restrict=on -device e1000e,addr=0x4,netdev=n0 \
-    -netdev user,id=n1,restrict=on -device virtio-net-pci,disable-legacy=on,iommu_platform=on,addr=0x5,netdev=n1 \
-    -drive if=none,id=gd,file="$OUT/guest-disk.img",format=raw,snapshot=on \
-    -device nvme,serial=xpt,drive=gd,addr=0x6 \
-    -device virtio-rng-pci,disable-legacy=on,iommu_platform=on,addr=0x7 \
-    < /dev/null > "$OUT/qemu.stderr" 2>&1 &
-QPID=$!
-# Follow the run: print each stage's verdict as it comes, stop QEMU at XPT-DONE.
-seen=0
-while kill -0 $QPID 2>/dev/null; do
-    grep -a -q '^XPT-DONE' "$SERIAL" 2>/dev/null && { sleep 2; kill $QPID 2>/dev/null; break; }
-    n=$(grep -a -c '^XPT-RESULT' "$SERIAL" 2>/dev/null)
-    if [ "${n:-0}" -gt $seen ]; then
-        grep -a '^XPT-RESULT' "$SERIAL" | sed -n "$((seen + 1)),${n}p" | tr -d '\r' |
-            sed "s/^XPT-RESULT /check-xen: [$(( $(date +%s) - T1 ))s] stage /"
-        seen=$n
-    fi
-    sleep 3
-done
-wait $QPID 2>/dev/null; QRC=$?
-T2=$(date +%s)
-echo "check-xen: nested run ended after $((T2 - T1)) s (QEMU exit $QRC; 124 is the ${TIMEOUT} s timeout)"
-tr -d '\r' < "$SERIAL" > "$OUT/serial.txt" 2>/dev/null
+# run_nested N: boot L1 once and follow it; its consoles end in $OUT/serial-N.txt.
+run_nested() {
+    local seen n QPID QRC T=$(date +%s)
+    SERIAL=$OUT/serial-$1.log
+    rm -f "$SERIAL"
+    timeout "$TIMEOUT" qemu-system-x86_64 -accel "${XPT_XEN_ACCEL:-tcg,thread=multi}" -cpu "${XPT_XEN_CPU:-max,-smap,-smep,-rdtscp}" \
+        -m 3G -smp "${XPT_XEN_SMP:-2}" -M q35 -device intel-iommu,intremap=on,caching-mode=on \
+        -vga none -display none -monitor none -no-reboot -nodefaults -serial "file:$SERIAL" \
+        -kernel "$OUT/xen.elf" -append "$XENCMD" -initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" \
+        -netdev user,id=n0,restrict=on -device e1000e,addr=0x4,netdev=n0 \
+        -netdev user,id=n1,restrict=on -device virtio-net-pci,disable-legacy=on,iommu_platform=on,addr=0x5,netdev=n1 \
+        -drive if=none,id=gd,file="$OUT/guest-disk.img",format=raw,snapshot=on \
+        -device nvme,serial=xpt,drive=gd,addr=0x6 \
+        -device virtio-rng-pci,disable-legacy=on,iommu_platform=on,addr=0x7 \
+        < /dev/null > "$OUT/qemu.stderr" 2>&1 &
+    QPID=$!
+    # Follow the run: print each stage's verdict as it comes, stop QEMU at XPT-DONE.
+    seen=0
+    while kill -0 $QPID 2>/dev/null; do
+        grep -a -q '^XPT-DONE' "$SERIAL" 2>/dev/null && { sleep 2; kill $QPID 2>/dev/null; break; }
+        n=$(grep -a -c '^XPT-RESULT' "$SERIAL" 2>/dev/null)
+        if [ "${n:-0}" -gt $seen ]; then
+            grep -a '^XPT-RESULT' "$SERIAL" | sed -n "$((seen + 1)),${n}p" | tr -d '\r' |
+                sed "s/^XPT-RESULT /check-xen: [run $1, $(( $(date +%s) - T ))s] stage /"
+            seen=$n
+        fi
+        sleep 3
+    done
+    wait $QPID 2>/dev/null; QRC=$?
+    echo "check-xen: nested run $1 ended after $(( $(date +%s) - T )) s (QEMU exit $QRC; 124 is the ${TIMEOUT} s timeout)"
+    tr -d '\r' < "$SERIAL" > "$OUT/serial-$1.txt" 2>/dev/null
+}
+# trouble N: what in run N points at the nested environment rather than xen-pt-dm (a
+# guest or dom0 crash, a hung dom0 task, no end): empty when nothing does.
+trouble() {
+    local f=$OUT/serial-$1.txt
+    grep -a -q '^XPT-DONE' "$f" || echo "the run did not finish"
+    grep -a -q 'Triple fault' "$f" && echo "a guest triple-faulted"
+    grep -a -q '^Segmentation fault' "$f" && echo "dom0 processes segfaulted"
+    grep -a -q 'blocked for more than' "$f" && echo "a dom0 task hung"
+}
+# verdicts N: the stages' PASS/FAIL lines of run N.
+verdicts() {
+    for i in "${!STAGES[@]}"; do
+        grep -a "^XPT-RESULT $((i + 1)) " "$OUT/serial-$1.txt" | tail -1 | awk '{ print $3 }'
+    done | grep -c '^PASS$'
+}
+# One more run, only when the first failed with signs of the environment's own faults:
+# QEMU TCG's nested SVM is not faithful (docs/xen.md §5). A failure with no such sign is
+# not run again; both runs' evidence is kept and the first run's is summed up here.
+run_nested 1
+RUN=1
+if [ "$(verdicts 1)" != ${#STAGES[@]} ] && [ -n "$(trouble 1)" ]; then
+    echo "check-xen: run 1 passed $(verdicts 1) of ${#STAGES[@]} stages, and $(trouble 1 | paste -sd ';' | sed 's/;/; /g'):"
+    grep -a '^XPT-RESULT' "$OUT/serial-1.txt" | sed 's/^XPT-RESULT /    stage /'
+    echo "check-xen: running once more (the evidence of run 1 is in $OUT/serial-1.txt)"
+    run_nested 2
+    RUN=2
+fi
+cp "$OUT/serial-$RUN.txt" "$OUT/serial.txt"
 passed=0; failed=0
 for i in "${!STAGES[@]}"; do
     n=$((i + 1))
@@ -86,6 +118,7 @@ for i in "${!STAGES[@]}"; do
     grep -a "^XPT-EV $n " "$OUT/serial.txt" | cut -d' ' -f3- | head -60 | sed 's/^/    /'
 done
 echo
-echo "check-xen: logs in $OUT (serial.txt: Xen, dom0 and guest consoles); total $(( $(date +%s) - T0 )) s"
+[ -n "$(trouble $RUN)" ] && echo "check-xen: in run $RUN, $(trouble $RUN | paste -sd ';' | sed 's/;/; /g')"
+echo "check-xen: logs in $OUT (serial.txt: Xen, dom0 and guest consoles of run $RUN); total $(( $(date +%s) - T0 )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

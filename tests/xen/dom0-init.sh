@@ -56,6 +56,23 @@ wait_for() {
 guest_lines() { xl dmesg | grep -a -E "\(d$1\) .*GUEST: " | sed 's/.*GUEST: /GUEST: /'; }
 
 log "dom0 up: kernel $(uname -r), passthrough '$PT', hot-plug '$HP'"
+# Watchdog: every 30 s, the kernel stacks of tasks stuck in D state twice in a row (a
+# wedged pciback or xenbus would otherwise leave only a silent console).
+(
+    seen=""
+    while sleep 30; do
+        now_d=""
+        for p in /proc/[0-9]*; do
+            awk '/^State:/ { exit $2 != "D" }' "$p/status" 2>/dev/null || continue
+            pid=${p#/proc/}; now_d="$now_d $pid"
+            case " $seen " in *" $pid "*)
+                echo "task $pid ($(cat "$p/comm")) stuck in D state:" | ev 9
+                cat "$p/stack" 2>/dev/null | ev 9 ;;
+            esac
+        done
+        seen=$now_d
+    done
+) &
 for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko || log "insmod $m failed"; done
 mount -t xenfs xenfs /proc/xen
 xenstored --pid-file=/run/xen/xenstored.pid
@@ -238,14 +255,16 @@ no_dm() {
 }
 ok=1
 if ready 5; then
-    # No PV drivers: -F sends the ACPI power button (Xen's PM1a status, libxl_send_trigger);
+    # libxl asks through xenstore (control/shutdown) when the guest has set its event-
+    # channel callback, which a Linux PVHVM guest does even without the Xen platform
+    # device; otherwise -F presses the ACPI power button (Xen's PM1a status). Either way
     # the guest powers off through PM1a control, which the device model turns into
     # SHUTDOWN_poweroff; xl's on_poweroff then destroys the domain and stops the model.
     t0=$(date +%s)
     timeout 120 xl shutdown -F -w xpt > /tmp/shutdown.log 2>&1; src=$?
     echo "xl shutdown -F -w: rc=$src in $(( $(date +%s) - t0 ))s" | ev 5
     tail -3 /tmp/shutdown.log | ev 5
-    guest_lines $DOMID | grep POWER-BUTTON | ev 5
+    guest_lines $DOMID | grep -i 'POWER-' | ev 5
     [ $src = 0 ] || ok=0
     no_dm || ok=0
     grep -E 'shutdown|SHUTDOWN|poweroff|PM1' $DMLOG 2>/dev/null | tail -4 | ev 5

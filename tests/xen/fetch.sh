@@ -12,9 +12,14 @@ cd "$C"
 
 # The kernel Debian's metapackage points at today (dom0 and guest run the same one).
 if [ ! -s kver ]; then
-    k=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -1)
-    [ -n "$k" ] || { echo "fetch: no linux-image-amd64 in apt's lists (run apt-get update)" >&2; exit 1; }
+    kernel() {
+        apt-cache depends linux-image-amd64 2>/dev/null |
+            sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*-amd64\)$/\1/p' | head -1
+    }
+    k=$(kernel)
+    # A machine whose packages were installed long ago may have no (or old) lists.
+    [ -n "$k" ] || { apt-get update -qq >/dev/null 2>&1; k=$(kernel); }
+    [ -n "$k" ] || { echo "fetch: no linux-image-amd64 in apt's lists (apt-get update failed?)" >&2; exit 1; }
     echo "$k" > kver
 fi
 KVER=$(cat kver)
@@ -27,8 +32,8 @@ PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common libxenmisc4.17
 if [ ! -f debs/.done ] || [ "$(cat debs/.done)" != "$PKGS" ]; then
     rm -f debs/*.deb
     # shellcheck disable=SC2086
-    (cd debs && apt-get download -q $PKGS) || {
-        echo "fetch: apt-get download failed; try apt-get update" >&2; exit 1; }
+    (cd debs && { apt-get download -q $PKGS || { apt-get update -qq && apt-get download -q $PKGS; }; }) || {
+        echo "fetch: apt-get download of the Xen 4.17 and kernel packages failed" >&2; exit 1; }
     echo "$PKGS" > debs/.done
     rm -rf root; mkdir root
 fi

@@ -75,6 +75,7 @@ grep -E 'nvme|eth' /proc/interrupts | sed 's/^/GUEST: irq /'
 # button module enables the fixed power button event, which the count below follows ----
 pwrbtn() { awk '{ print $1 }' /sys/firmware/acpi/interrupts/ff_pwr_btn 2>/dev/null || echo 0; }
 btn0=$(pwrbtn)
+say "power button: $(cat /sys/firmware/acpi/interrupts/ff_pwr_btn 2>&1 | tr -s ' '), button driver: $(ls /sys/bus/acpi/drivers/button 2>&1 | tr '\n' ' ')"
 say "READY-FOR-HOTPLUG"
 last=""
 while :; do
