@@ -115,7 +115,7 @@ for i in "${!STAGES[@]}"; do
         [ -n "$r" ] || r="XPT-RESULT $n FAIL - no result (timed out or crashed; see $OUT/serial.txt)"
         echo "FAIL stage $n: ${STAGES[$i]} — $(echo "$r" | cut -d' ' -f4-)"
     fi
-    grep -a "^XPT-EV $n " "$OUT/serial.txt" | cut -d' ' -f3- | head -60 | sed 's/^/    /'
+    grep -a "^XPT-EV $n " "$OUT/serial.txt" | cut -d' ' -f3- | head -80 | sed 's/^/    /'
 done
 echo
 [ -n "$(trouble $RUN)" ] && echo "check-xen: in run $RUN, $(trouble $RUN | paste -sd ';' | sed 's/;/; /g')"

@@ -117,7 +117,8 @@ create_guest() {
     xl -vvv create /etc/xen/xpt.cfg > /tmp/create.log 2>&1; rc=$?
     domid=$(xl domid xpt 2>/dev/null)
     state=$(xenstore-read /local/domain/0/device-model/$domid/state 2>/dev/null)
-    grep -E 'error|fail|warn|running|query-chardev|qmp' /tmp/create.log | grep -v -E 'libxl_event|ev_fd' | tail -15 | ev $st
+    grep -E "error|warn|cmd '" /tmp/create.log | grep -v -E 'libxl_event|ev_fd' |
+        sed "s/^libxl: debug: .*cmd '\(.*\)'$/libxl sent QMP \1/" | tail -12 | ev $st
     log "xl create rc=$rc in $(( $(now) - t0 ))s, domid '$domid', device-model state '$state'"
     echo "xl create rc=$rc domid=$domid device-model state=$state" | ev $st
     DOMID=$domid
