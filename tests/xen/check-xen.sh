@@ -39,7 +39,7 @@ echo "check-xen: $(tail -1 "$OUT/fetch.log" | sed 's/^fetch: //'); images built 
 # virtio devices need iommu_platform=on: without it QEMU's virtio DMA bypasses the IOMMU,
 # so an L2 guest's ring addresses land in L1's memory (seen: dom0 and the guest segfault
 # as soon as a hot-plugged virtio-net is used).
-XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=${XPT_XEN_SMP:-2} loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
+XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 dom0_vcpus_pin loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.0+0000:00:04.0 xpt_hp=0000:00:05.0+0000:00:07.0 ${XPT_XEN_DOM0_ARGS:-}"
 # run_nested N: boot L1 once and follow it; its consoles end in $OUT/serial-N.txt.
 run_nested() {

@@ -23,6 +23,7 @@ result() { echo "XPT-RESULT $1 $2 [$(now)s] $3"; }
 arg() { sed -n "s/.*$1=\([0-9a-f:.+]*\).*/\1/p" /proc/cmdline | tr + ' '; }
 PT=$(arg xpt_pt); HP=$(arg xpt_hp)
 DEBUG=$(arg xpt_debug)   # xpt_debug=1: keep a crashed guest and dump its vCPUs
+XPT_GUEST_CPUS=$(sed -n 's/.*xpt_guest_cpus=\([0-9,-]*\).*/\1/p' /proc/cmdline)
 DMLOG=/var/log/xen/qemu-dm-xpt.log
 DOMID=""
 finish() {
@@ -108,6 +109,10 @@ pci = [ $PCICFG ]
 # registers (xenctx: rip in Xen's text, cs e008) and triple-faulting; a guest that reads
 # the TSC natively makes far fewer exits.
 tsc_mode = "native"
+# Not for xen-pt-dm either: dom0 has physical CPU 0 to itself (dom0_vcpus_pin), the guest
+# CPU 1. Where a PV dom0 vCPU and an HVM vCPU took turns on one CPU, dom0's processes
+# segfaulted on their TLS (a wrong FS base after TCG's VMLOAD/VMSAVE).
+cpus = "${XPT_GUEST_CPUS:-1}"
 CFG
 [ -n "$DEBUG" ] && echo 'on_reboot = "preserve"' >> /etc/xen/xpt.cfg
 # create_guest N: xl create; evidence and verdict of the start-up for stage N.
