@@ -143,6 +143,13 @@ typedef struct SimPirq {
     uint32_t gvec, gflags;
     uint64_t gtable;
     unsigned intx_binds;     /* INTx bindings using this pirq */
+    /* Unmapped while still bound (Xen 4.17 xen/arch/x86/irq.c unmap_domain_pirq: when
+     * pirq_guest_force_unbind found the domain bound, arch.irq becomes -irq instead of
+     * 0): nothing reaches the guest any more, the dpci bindings (intx_binds, msi_bound)
+     * stay, the pirq number is not free and its GSI cannot be mapped again until the
+     * last INTx binding goes (pt_irq_destroy_bind → pirq_guest_unbind, which then
+     * clears the entry). "used" stays set; mapped_pirq() treats the entry as unmapped. */
+    bool forced;
     /* msi_desc->msi_attrib.guest_masked of an MSI source (Xen 4.17 xen/arch/x86/msi.c):
      * MSI-X entries start masked (msix_capability_init), MSI vectors unmasked
      * (msi_capability_init); cleared by a bind with XEN_DOMCTL_VMSI_X86_UNMASKED
@@ -245,6 +252,17 @@ int sim_guest_evtchn_close_pirq(XptSim *sim, uint64_t pirq);
  * Xen 4.17 (hvm_dirq_assist): "evtchn", "vector", or "none" with *why set (static).
  */
 const char *sim_msi_delivery(const XptSim *sim, int p, const char **why);
+
+/** The "why" of a binding whose pirq an unmap force-unbound (unmap_domain_pirq). */
+#define SIM_WHY_FORCED "its pirq was unmapped while bound: Xen force-unbound it " \
+                       "(unmap_domain_pirq → pirq_guest_force_unbind)"
+
+/**
+ * sim_intx_delivery: whether an interrupt of the host GSI behind the INTx-bound pirq @p
+ * reaches the guest's bound GSIs in Xen 4.17 (hvm_dirq_assist): "gsi", or "none" with
+ * *why set (static).
+ */
+const char *sim_intx_delivery(const XptSim *sim, int p, const char **why);
 
 /** sim_extension: the XptQtestBackend extension ("xen-sim ..." lines; xen-sim-state.c). */
 char *sim_extension(void *opaque, char **argv, GError **errp);

@@ -11,6 +11,8 @@
 
 #include <xen/domctl.h>
 
+#include "util/log.h"
+
 /* ---- interrupt routing (xen/arch/x86/hvm/irq.c, dm.c) ------------------------------------ */
 
 int sim_set_pci_link_route(void *opaque, uint8_t link, uint8_t isa_irq)
@@ -79,9 +81,16 @@ static int pirq_of_gsi(XptSim *sim, int gsi)
 /*
  * xc_physdev_map_pirq (MAP_PIRQ_TYPE_GSI): *pirq < 0 asks for pirq = host GSI (what
  * libxenctrl does). GSI outside 1..XPT_SIM_NR_IRQS_GSI-1 or pirq ≥ XPT_SIM_NR_PIRQS →
- * EINVAL; GSI not granted → EPERM; mapping the same GSI again returns the same pirq
- * (allocate_pirq); a GSI mapped to another pirq, or a pirq in use → EEXIST (stricter:
- * map_domain_pirq only warns for the latter).
+ * EINVAL; GSI not granted → EPERM; a GSI mapped to another pirq, or a pirq in use →
+ * EEXIST (stricter: map_domain_pirq only warns for the latter).
+ *
+ * Shared GSI (two functions behind one host IRQ): mapping the same GSI again with the
+ * same pirq succeeds and returns that pirq (Xen 4.17 xen/arch/x86/irq.c
+ * allocate_and_map_gsi_pirq → allocate_pirq finds current_pirq == pirq, and
+ * map_domain_pirq re-sets the same irq↔pirq link). Xen keeps no count: one unmap undoes
+ * any number of maps. A GSI whose pirq was force-unbound by an unmap while still bound
+ * (see sim_unmap_pirq) → EEXIST: its irq_pirq entry is -pirq, which allocate_pirq sees as
+ * "already mapped to another pirq", until the last stale INTx binding is destroyed.
  */
 int sim_map_pirq(void *opaque, int host_irq, int *pirq)
 {
@@ -102,6 +111,11 @@ int sim_map_pirq(void *opaque, int host_irq, int *pirq)
     }
     int cur = pirq_of_gsi(sim, host_irq);
     if (cur >= 0) {
+        if (sim->pirqs[cur].forced) {
+            return sim_refuse(EEXIST, "map_pirq: irq %d's pirq %d was unmapped while "
+                              "still bound (force-unbound); its INTx bindings remain",
+                              host_irq, cur);
+        }
         if (cur != want) {
             return sim_refuse(EEXIST, "map_pirq: irq %d already mapped to pirq %d",
                               host_irq, cur);
@@ -153,7 +167,9 @@ int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bu
     bool msix = table_base != 0;
     for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
         const SimPirq *q = &sim->pirqs[p];
-        if (!q->used || !q->is_msi || q->sbdf != sbdf) {
+        /* a force-unbound MSI pirq no longer holds its entry: unmap_domain_pirq
+         * disabled and freed the msi_desc (pci_disable_msi, msi_free_irq) */
+        if (!q->used || q->forced || !q->is_msi || q->sbdf != sbdf) {
             continue;
         }
         if ((q->table_base != 0) != msix) {
@@ -187,19 +203,32 @@ int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bu
     return 0;
 }
 
-/* The pirq table entry of a mapped @pirq, or NULL. */
+/* The pirq table entry of a mapped @pirq (not force-unbound: arch.irq > 0), or NULL. */
 static SimPirq *mapped_pirq(XptSim *sim, int pirq)
 {
-    if (pirq < 0 || pirq >= XPT_SIM_NR_PIRQS || !sim->pirqs[pirq].used) {
+    if (pirq < 0 || pirq >= XPT_SIM_NR_PIRQS || !sim->pirqs[pirq].used ||
+        sim->pirqs[pirq].forced) {
         return NULL;
     }
     return &sim->pirqs[pirq];
 }
 
-/* xc_physdev_unmap_pirq: not mapped → EINVAL (unmap_domain_pirq); still bound → EBUSY
- * (stricter: Xen force-unbinds with a warning and leaves the dpci state behind). The
- * emulated IRQ goes too (physdev_unmap_pirq: unmap_domain_pirq_emuirq); an event
- * channel the guest bound stays bound, to a pirq that no longer delivers. */
+/*
+ * xc_physdev_unmap_pirq (Xen 4.17 xen/arch/x86/physdev.c physdev_unmap_pirq →
+ * xen/arch/x86/irq.c unmap_domain_pirq): not mapped (or already force-unbound:
+ * arch.irq ≤ 0) → EINVAL. The emulated IRQ goes first (unmap_domain_pirq_emuirq); an
+ * event channel the guest bound stays bound, to a pirq that no longer delivers.
+ *
+ * Unmapping a pirq that is still bound succeeds, as in Xen: pirq_guest_force_unbind
+ * takes the domain off the IRQ (Xen logs "forcing unbind of pirq N") for every binding
+ * at once — with a shared GSI that is the sibling device's INTx too, since Xen bound the
+ * pirq to the guest only once for all (dev, intx) of its digl list. The entry then stays
+ * "force-unbound" (arch.irq = -irq) with its dpci state: INTx bindings keep existing but
+ * deliver nothing; xc_domain_unbind_pt_irq still removes them and the last one clears the
+ * entry (pt_irq_destroy_bind → pirq_guest_unbind → clear_domain_irq_pirq). An MSI
+ * binding left this way can never be removed (pt_irq_destroy_bind's
+ * domain_spin_lock_irq_desc finds no irq: EINVAL) and shows in the leak report.
+ */
 int sim_unmap_pirq(void *opaque, int pirq)
 {
     XptSim *sim = opaque;
@@ -211,11 +240,15 @@ int sim_unmap_pirq(void *opaque, int pirq)
     if (!p) {
         return sim_refuse(EINVAL, "unmap_pirq: pirq %d not mapped", pirq);
     }
+    sim->gpirqs[pirq].emuirq_pt = false;
     if (p->msi_bound || p->intx_binds) {
-        return sim_refuse(EBUSY, "unmap_pirq: pirq %d still bound", pirq);
+        xpt_log(XPT_LOG_HV, "xen-sim: unmap_pirq: forcing unbind of pirq %d (%u INTx "
+                "binding(s)%s stop delivering)", pirq, p->intx_binds,
+                p->msi_bound ? ", MSI" : "");
+        p->forced = true;
+        return 0;
     }
     memset(p, 0, sizeof(*p));
-    sim->gpirqs[pirq].emuirq_pt = false;
     return 0;
 }
 
@@ -258,8 +291,9 @@ int sim_bind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags, uint64_
     return 0;
 }
 
-/* xc_domain_unbind_msi_irq: pirq not mapped → EINVAL (pt_irq_destroy_bind); not bound as
- * MSI → EINVAL (stricter: Xen ignores it). */
+/* xc_domain_unbind_msi_irq: pirq not mapped, or force-unbound by an unmap → EINVAL
+ * (pt_irq_destroy_bind: domain_spin_lock_irq_desc finds no irq); not bound as MSI →
+ * EINVAL (stricter: Xen ignores it). */
 int sim_unbind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags)
 {
     XptSim *sim = opaque;
@@ -302,8 +336,16 @@ static guint intx_find(XptSim *sim, const SimIntx *k, bool *found)
 /*
  * xc_domain_bind_pt_pci_irq (pt_irq_create_bind, PT_IRQ_TYPE_PCI): libxenctrl passes the
  * pirq as uint8_t, so pirq ≥ 256 → EINVAL, as are bus ≠ 0, dev > 31, intx > 3. The pirq
- * must be mapped from a GSI (EINVAL); MSI-bound → EBUSY; the same binding twice → EEXIST.
- * One pirq may serve several (dev, intx) (Xen's digl list).
+ * must be mapped from a GSI (EINVAL; stricter for a force-unbound pirq, where Xen adds a
+ * binding that never delivers); MSI-bound → EBUSY; the same binding twice → EEXIST
+ * (stricter: Xen appends a duplicate digl).
+ *
+ * Shared GSI: one pirq serves several (dev, intx), e.g. two functions in different guest
+ * slots behind one host IRQ. Xen 4.17 (xen/drivers/passthrough/x86/hvm.c
+ * pt_irq_create_bind) appends each to the pirq's digl list and the guest GSI's girq
+ * list, and binds the pirq to the guest (pirq_guest_bind, BIND_PIRQ__WILL_SHARE) only
+ * for the first (HVM_IRQ_DPCI_MAPPED not yet set); an interrupt then asserts every
+ * bound guest GSI (hvm_dirq_assist walks digl_list).
  */
 int sim_bind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t intx)
 {
@@ -335,7 +377,13 @@ int sim_bind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t i
     return 0;
 }
 
-/* xc_domain_unbind_pt_irq (PT_IRQ_TYPE_PCI): no such binding → EINVAL (pt_irq_destroy_bind). */
+/*
+ * xc_domain_unbind_pt_irq (PT_IRQ_TYPE_PCI; Xen 4.17 pt_irq_destroy_bind): no such
+ * binding → EINVAL. Only that (dev, intx) goes ("partial unmap"); the pirq stays bound to
+ * the guest for the others, and the last one unbinds it ("final": pirq_guest_unbind). On
+ * a force-unbound pirq the last one also clears the stale entry (pirq_guest_unbind finds
+ * arch.irq < 0: clear_domain_irq_pirq), after which its GSI can be mapped again.
+ */
 int sim_unbind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t intx)
 {
     XptSim *sim = opaque;
@@ -351,7 +399,11 @@ int sim_unbind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t
                           pirq, bus, dev, intx);
     }
     g_array_remove_index(sim->intx, i);
-    sim->pirqs[pirq].intx_binds--;
+    SimPirq *p = &sim->pirqs[pirq];
+    p->intx_binds--;
+    if (p->forced && !p->intx_binds && !p->msi_bound) {
+        memset(p, 0, sizeof(*p));
+    }
     return 0;
 }
 
@@ -414,7 +466,7 @@ int sim_guest_evtchn_bind_pirq(XptSim *sim, uint64_t pirq, unsigned *port)
     g->evtchn = ++sim->next_port;
     *port = g->evtchn;
     SimPirq *p = &sim->pirqs[pirq];
-    if (p->used) {                                  /* arch_evtchn_bind_pirq */
+    if (p->used && !p->forced) {                    /* arch_evtchn_bind_pirq: irq > 0 */
         g->emuirq_pt = true;
         if (p->is_msi) {
             p->guest_masked = false;
@@ -456,6 +508,10 @@ const char *sim_msi_delivery(const XptSim *sim, int p, const char **why)
         *why = "not mapped and bound as MSI";
         return "none";
     }
+    if (q->forced) {
+        *why = SIM_WHY_FORCED;
+        return "none";
+    }
     if (q->guest_masked) {
         *why = "guest-masked: Xen keeps the vector masked (msix_capability_init; cleared "
                "by a bind with XEN_DOMCTL_VMSI_X86_UNMASKED or by EVTCHNOP_bind_pirq)";
@@ -474,4 +530,24 @@ const char *sim_msi_delivery(const XptSim *sim, int p, const char **why)
         return "none";
     }
     return "vector";
+}
+
+/*
+ * Whether an interrupt of the host GSI behind INTx-bound @p reaches the guest (Xen 4.17
+ * hvm_dirq_assist asserts each guest GSI of the pirq's digl list): only while the pirq
+ * is mapped and bound to the guest, not after an unmap force-unbound it.
+ */
+const char *sim_intx_delivery(const XptSim *sim, int p, const char **why)
+{
+    const SimPirq *q = &sim->pirqs[p];
+    *why = NULL;
+    if (!q->used || q->is_msi) {
+        *why = "pirq not mapped from a GSI";
+        return "none";
+    }
+    if (q->forced) {
+        *why = SIM_WHY_FORCED;
+        return "none";
+    }
+    return "gsi";
 }

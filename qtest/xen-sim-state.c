@@ -97,6 +97,9 @@ static void add_pirqs(JsonBuilder *b, XptSim *sim)
             add_str(b, "source", "gsi");
             add_int(b, "irq", (uint64_t)q->gsi);
         }
+        if (q->forced) {
+            add_bool(b, "force_unbound", true);
+        }
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -150,6 +153,11 @@ static void add_pirqs(JsonBuilder *b, XptSim *sim)
         add_int(b, "bus", x->bus);
         add_int(b, "dev", x->dev);
         add_int(b, "intx", x->intx);
+        const char *why;
+        add_str(b, "delivery", sim_intx_delivery(sim, x->pirq, &why));
+        if (why) {
+            add_str(b, "why", why);
+        }
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -287,9 +295,15 @@ char **xpt_sim_leak_report(XptSim *sim)
         }
         if (q->is_msi) {
             g_autofree char *sbdf = sim_sbdf_str(q->sbdf);
-            g_ptr_array_add(out, g_strdup_printf("pirq %d mapped (%s %s entry %d)", p,
+            g_ptr_array_add(out, g_strdup_printf("pirq %d %s (%s %s entry %d)", p,
+                                                 q->forced ? "unmapped while still bound "
+                                                 "(force-unbound)" : "mapped",
                                                  q->table_base ? "MSI-X" : "MSI", sbdf,
                                                  q->entry));
+        } else if (q->forced) {
+            g_ptr_array_add(out, g_strdup_printf("pirq %d (gsi %d) unmapped while still bound: "
+                                                 "Xen force-unbound it and kept its bindings",
+                                                 p, q->gsi));
         } else {
             g_ptr_array_add(out, g_strdup_printf("pirq %d mapped (gsi %d)", p, q->gsi));
         }

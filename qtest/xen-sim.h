@@ -47,6 +47,15 @@
  *    arrive and how (hvm_dirq_assist): "delivery" "evtchn" (routed: send_guest_pirq),
  *    "vector" (vmsi_deliver_pirq: fixed/lowest-priority, gvec ≥ 16) or "none" with a
  *    "why" (guest-masked, unsupported delivery mode, vector below 16).
+ *  - shared host GSI (Xen 4.17): mapping a GSI that is already mapped returns the same
+ *    pirq and keeps no count (xen/arch/x86/irq.c allocate_and_map_gsi_pirq,
+ *    allocate_pirq); each xc_domain_bind_pt_pci_irq adds one (dev, intx) to the pirq
+ *    and unbinding one leaves the others delivering (xen/drivers/passthrough/x86/hvm.c
+ *    pt_irq_create_bind / pt_irq_destroy_bind). Unmapping a pirq that is still bound
+ *    succeeds and force-unbinds all of its bindings (unmap_domain_pirq →
+ *    pirq_guest_force_unbind): they stay listed with "delivery" "none", the GSI cannot
+ *    be mapped again (EEXIST) until the last of them is unbound, a left MSI binding can
+ *    never be removed (EINVAL), and the leak report names them.
  *  - permissions: like the toolstack, only what grant_device granted (host BAR frames,
  *    I/O ports, IRQ) may be mapped: anything else fails with EPERM; a mapping overlapping
  *    an existing one fails with EEXIST; removing something not mapped fails with ENOENT.
@@ -77,7 +86,9 @@
  *      xen-sim leaks        → OK {"leaks":[...human-readable strings...]}
  *      xen-sim fail OP ERRNO [COUNT] → OK
  *    "msi" entries: {pirq, gvec, gflags, gtable, guest_masked, evtchn (port, 0 none),
- *    delivery, why?}; MSI "pirqs" entries carry guest_masked; "guest_pirqs":
+ *    delivery, why?}; "intx" entries: {pirq, bus, dev, intx, delivery ("gsi" or "none"),
+ *    why?}; a "pirqs" entry unmapped while still bound carries "force_unbound": true;
+ *    MSI "pirqs" entries carry guest_masked; "guest_pirqs":
  *    [{pirq, allocated, evtchn, emuirq_pt}] for every pirq with guest-side state.
  *  - the guest's pirq hypercalls, as a Linux HVM guest using pirqs for MSI makes them
  *    (arch/x86/pci/xen.c xen_hvm_setup_msi_irqs; events_base.c startup_pirq), answered

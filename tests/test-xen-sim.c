@@ -372,7 +372,6 @@ static void test_pirqs_and_bindings(void)
     g_assert_cmpint(ops->bind_pt_intx(o, gsi_pirq, 0, 3, 0), ==, 0);
     g_assert_cmpint(ops->bind_pt_intx(o, gsi_pirq, 0, 3, 0), ==, -EEXIST);
     g_assert_cmpint(ops->bind_msi(o, 0x30, gsi_pirq, 0, 0), ==, -EBUSY);
-    g_assert_cmpint(ops->unmap_pirq(o, gsi_pirq), ==, -EBUSY);
 
     /* MSI pirqs: allocated from the top down; bind updates in place; gtable kept. */
     int m0 = -1, m1 = -1;
@@ -386,7 +385,6 @@ static void test_pirqs_and_bindings(void)
     g_assert_cmpint(ops->bind_msi(o, 0x31, m0, 0x10001, 0xe0002000), ==, 0);
     g_assert_cmpint(ops->bind_msi(o, 0x32, m0, 0x10002, 0xe0003000), ==, 0);
     g_assert_cmpint(ops->bind_pt_intx(o, m0 & 0xff, 0, 4, 0), ==, -EINVAL);
-    g_assert_cmpint(ops->unmap_pirq(o, m0), ==, -EBUSY);
     {
         g_autoptr(JsonNode) st = state_node(sim);
         JsonArray *pirqs = state_array(st, "pirqs");
@@ -444,6 +442,109 @@ static void test_pirqs_and_bindings(void)
     g_assert_cmpint(ops->revoke_device(o, &g), ==, 0);
     g_assert_cmpint(ops->revoke_device(o, &big), ==, 0);
     g_assert_cmpuint(leak_count(sim), ==, 0);
+    xpt_sim_free(sim);
+}
+
+/* The "intx" binding (pirq, dev, intx) in the state, or NULL. */
+static JsonObject *intx_of(JsonNode *st, gint64 pirq, gint64 dev, gint64 intx)
+{
+    JsonArray *a = state_array(st, "intx");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        if (elem_int(a, i, "pirq") == pirq && elem_int(a, i, "dev") == dev &&
+            elem_int(a, i, "intx") == intx) {
+            return json_array_get_object_element(a, i);
+        }
+    }
+    return NULL;
+}
+
+/* Delivery of binding (pirq, dev, intx): "gsi" or "none"; the binding must exist. */
+static const char *intx_delivery(XptSim *sim, gint64 pirq, gint64 dev, gint64 intx)
+{
+    static char buf[16];
+    g_autoptr(JsonNode) st = state_node(sim);
+    JsonObject *b = intx_of(st, pirq, dev, intx);
+    g_assert_nonnull(b);
+    g_strlcpy(buf, json_object_get_string_member(b, "delivery"), sizeof(buf));
+    return buf;
+}
+
+/*
+ * Two functions behind one host GSI (Xen 4.17): the GSI maps twice to the same pirq with
+ * no count kept; each function binds its own (dev, intx); unbinding one leaves the other
+ * delivering; but unmapping the pirq while any binding is left succeeds and force-unbinds
+ * them all (unmap_domain_pirq → pirq_guest_force_unbind): the sibling stops delivering,
+ * the GSI cannot be mapped again (EEXIST) until its stale binding is destroyed, and the
+ * leak report names what is left.
+ */
+static void test_shared_gsi(void)
+{
+    XptSim *sim = xpt_sim_new(0);
+    void *o = OPQ(sim);
+    const XptHvOps *ops = OPS(sim);
+    XptHostGrant a = test_grant();
+    XptHostGrant b = test_grant();
+    b.host_sbdf = XEN_DMOP_PCI_SBDF(0, 1, 0, 1);
+    memset(b.mem, 0, sizeof(b.mem));
+    memset(b.io, 0, sizeof(b.io));
+    g_assert_cmpint(ops->grant_device(o, &a), ==, 0);
+    g_assert_cmpint(ops->grant_device(o, &b), ==, 0);
+
+    int pa = -1, pb = -1;
+    g_assert_cmpint(ops->map_pirq(o, HOST_IRQ, &pa), ==, 0);
+    g_assert_cmpint(ops->map_pirq(o, HOST_IRQ, &pb), ==, 0);
+    g_assert_cmpint(pb, ==, pa);
+    g_assert_cmpint(ops->bind_pt_intx(o, pa, 0, 5, 0), ==, 0);
+    g_assert_cmpint(ops->bind_pt_intx(o, pa, 0, 6, 1), ==, 0);
+    g_assert_cmpstr(intx_delivery(sim, pa, 5, 0), ==, "gsi");
+    g_assert_cmpstr(intx_delivery(sim, pa, 6, 1), ==, "gsi");
+
+    /* Partial unbind: the sibling still delivers. */
+    g_assert_cmpint(ops->unbind_pt_intx(o, pa, 0, 5, 0), ==, 0);
+    g_assert_cmpstr(intx_delivery(sim, pa, 6, 1), ==, "gsi");
+
+    /* Unmap while the sibling is bound: forced, not refused. */
+    g_assert_cmpint(ops->unmap_pirq(o, pa), ==, 0);
+    g_assert_cmpstr(intx_delivery(sim, pa, 6, 1), ==, "none");
+    {
+        g_autoptr(JsonNode) st = state_node(sim);
+        JsonObject *x = intx_of(st, pa, 6, 1);
+        g_assert_nonnull(strstr(json_object_get_string_member(x, "why"),
+                                "pirq_guest_force_unbind"));
+        JsonArray *pirqs = state_array(st, "pirqs");
+        g_assert_cmpuint(json_array_get_length(pirqs), ==, 1);
+        g_assert_true(json_object_get_boolean_member(
+            json_array_get_object_element(pirqs, 0), "force_unbound"));
+    }
+    g_assert_true(leak_has(sim, "pirq 17 (gsi 17) unmapped while still bound"));
+    g_assert_true(leak_has(sim, "INTx binding pirq 17 bus 0 dev 6 intx 1"));
+    g_assert_cmpint(ops->unmap_pirq(o, pa), ==, -EINVAL);           /* arch.irq < 0 */
+    int again = -1;
+    g_assert_cmpint(ops->map_pirq(o, HOST_IRQ, &again), ==, -EEXIST); /* allocate_pirq */
+    g_assert_cmpint(ops->bind_pt_intx(o, pa, 0, 7, 0), ==, -EINVAL);
+
+    /* Destroying the stale binding clears the pirq: the GSI maps again. */
+    g_assert_cmpint(ops->unbind_pt_intx(o, pa, 0, 6, 1), ==, 0);
+    g_assert_cmpuint(leak_count(sim), ==, 2);                       /* the two grants */
+    g_assert_cmpint(ops->map_pirq(o, HOST_IRQ, &again), ==, 0);
+    g_assert_cmpint(again, ==, HOST_IRQ);
+    g_assert_cmpint(ops->bind_pt_intx(o, again, 0, 6, 1), ==, 0);
+    g_assert_cmpstr(intx_delivery(sim, again, 6, 1), ==, "gsi");
+    g_assert_cmpint(ops->unbind_pt_intx(o, again, 0, 6, 1), ==, 0);
+    g_assert_cmpint(ops->unmap_pirq(o, again), ==, 0);
+
+    /* An MSI pirq unmapped while bound: forced too, and its binding can never go. */
+    int m = -1;
+    g_assert_cmpint(ops->map_pirq_msi(o, &m, 0, 1, 0, 0, 0), ==, 0);
+    g_assert_cmpint(ops->bind_msi(o, 0x31, m, 0x10000, 0), ==, 0);
+    g_assert_cmpint(ops->unmap_pirq(o, m), ==, 0);
+    g_assert_cmpint(ops->unbind_msi(o, 0x31, m, 0), ==, -EINVAL);
+    g_assert_true(leak_has(sim, "MSI binding pirq 1055"));
+    g_assert_true(leak_has(sim, "unmapped while still bound (force-unbound) (MSI"));
+    int m2 = -1;                              /* the device's MSI can be mapped again */
+    g_assert_cmpint(ops->map_pirq_msi(o, &m2, 0, 1, 0, 0, 0), ==, 0);
+    g_assert_cmpint(m2, ==, XPT_SIM_NR_PIRQS - 2);
+    g_assert_cmpint(ops->unmap_pirq(o, m2), ==, 0);
     xpt_sim_free(sim);
 }
 
@@ -1267,6 +1368,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-sim/claims", test_claims);
     g_test_add_func("/xen-sim/link-and-isa", test_link_and_isa);
     g_test_add_func("/xen-sim/pirqs-and-bindings", test_pirqs_and_bindings);
+    g_test_add_func("/xen-sim/shared-gsi", test_shared_gsi);
     g_test_add_func("/xen-sim/guest-pirqs", test_guest_pirqs);
     g_test_add_func("/xen-sim/guest-memory-ops", test_guest_memory_ops);
     g_test_add_func("/xen-sim/fault-injection", test_fault_injection);
