@@ -40,10 +40,30 @@ static const XptRegInfo pm_regs[] = {
     { 0 },
 };
 
-/* ---- VPD (03), size 8: address low bits emulated, data passes through ---- */
+/*
+ * ---- VPD (03), size 8 (PCI LB 3.0 §6.4 and appendix I) ----
+ * A VPD write is: data into +4, then the address into +2 with the F flag (bit 15) set;
+ * the device then stores the data in its EEPROM, persistently. A guest must not do that
+ * to a host device unless the administrator allowed it with permissive=on (issue 13
+ * item 4). So the data register has no row: its bytes read the host (VPD reads work)
+ * and writes to them are dropped, with the rate-limited warning naming permissive,
+ * unless permissive (hw/pci/regs.h, bytes in no register). And without permissive the
+ * F flag of an address write reaches the host as 0, which starts a VPD read instead
+ * of writing back whatever the data register last held.
+ */
+#define PCI_VPD_ADDR_F 0x8000
+
+static void vpd_addr_write(XptRegFile *rf, XptReg *reg, uint32_t old_val, uint32_t guest,
+                           uint32_t valid, uint32_t *host_val, uint32_t *host_mask)
+{
+    if (!rf->permissive) {
+        *host_val &= ~(uint32_t)PCI_VPD_ADDR_F;
+    }
+}
+
 static const XptRegInfo vpd_regs[] = {
-    { .offset = 2, .size = 2, .ro_mask = 0x0003, .emu_mask = 0x0003 },
-    { .offset = 4, .size = 4 },
+    { .offset = 2, .size = 2, .ro_mask = 0x0003, .emu_mask = 0x0003,
+      .write = vpd_addr_write },
     { 0 },
 };
 
