@@ -32,6 +32,40 @@
 #define SLOT2 0x10                  /* devfn of the first passthrough slot */
 #define SUBPROCESS_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
+/* Replace @path by a FIFO. */
+static void make_fifo(const char *path)
+{
+    unlink(path);
+    g_assert_cmpint(mkfifo(path, 0600), ==, 0);
+}
+
+/* Assert @msg is one line holding every string of the NULL-terminated list. */
+static void assert_line(const char *msg, ...)
+{
+    va_list ap;
+    g_autofree char *text = g_strstrip(g_strdup(msg));
+    g_assert_null(strchr(text, '\n'));
+    va_start(ap, msg);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
+        if (!strstr(msg, s)) {
+            g_error("expected '%s' in: %s", s, msg);
+        }
+    }
+    va_end(ap);
+}
+
+/* Run the binary with @args; assert exit 1 within 10 s and return its stderr. */
+static char *run_refused(const char *args)
+{
+    g_autofree char *err = NULL;
+    int status = xpt_qts_run_expect_fail(args, &err);
+    if (status != 1) {
+        g_error("expected exit 1, got %d for %s\n%s", status, args, err);
+    }
+    g_assert_null(strstr(err, "leak"));
+    return g_steal_pointer(&err);
+}
+
 /* ---- 4. VPD writes ---------------------------------------------------------------------- */
 
 static void vpd_case(bool permissive)
@@ -72,10 +106,41 @@ static void test_vpd_write_permissive(void)
     vpd_case(true);
 }
 
+/* ---- 5. files: type and size checked, never blocking -------------------------------------- */
+
+static void test_romfile_refused(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("xpt-hard-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+    g_autofree char *big = g_build_filename(dir, "big.rom", NULL);
+    g_autofree char *empty = g_build_filename(dir, "empty.rom", NULL);
+    make_fifo(fifo);
+    g_assert_true(g_file_set_contents(empty, "", 0, NULL));
+    g_assert_true(g_file_set_contents(big, "", 0, NULL));
+    g_assert_cmpint(truncate(big, (16 << 20) + 1), ==, 0);
+    struct { const char *path; const char *why; } cases[] = {
+        { "/dev/zero", "character device" },
+        { fifo, "FIFO" },
+        { dir, "directory" },
+        { big, "16777216" },
+        { empty, "empty" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *args = g_strdup_printf(
+            "-accel qtest -qtest stdio -device xen-pci-passthrough,hostaddr=%s,"
+            "host-dump=%s,romfile=%s", NIC, xpt_test_fixture(NIC_DUMP), cases[i].path);
+        g_autofree char *out = run_refused(args);
+        assert_line(out, "xen-pt-dm: error:", NIC, "romfile", cases[i].path, cases[i].why,
+                    NULL);
+    }
+    xpt_test_rmtree(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/hardening/vpd/write-dropped", test_vpd_write_dropped);
     g_test_add_func("/hardening/vpd/write-permissive", test_vpd_write_permissive);
+    g_test_add_func("/hardening/files/romfile", test_romfile_refused);
     return g_test_run();
 }

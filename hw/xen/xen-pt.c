@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/file.h"
 #include "util/log.h"
 
 static bool host_read(void *owner, unsigned offset, unsigned len, uint32_t *val)
@@ -180,19 +181,24 @@ static bool load_rom(XptPtDevice *d, GError **errp)
         return true;
     }
     if (d->props.romfile) {
-        gchar *data = NULL;
-        gsize len = 0;
-        if (!g_file_get_contents(d->props.romfile, &data, &len, errp)) {
-            g_prefix_error(errp, "%s: romfile: ", d->who);
+        /* The guest ROM BAR is sized to hold the file (xen-pt-bar.c), so the file's cap
+         * is the largest ROM BAR, 16 MiB (PCI LB 3.0 §6.2.5.2). A FIFO, /dev/zero or any
+         * other non-regular file is refused without blocking or reading it
+         * (util/file.h; issue 13 item 5). */
+        size_t len = 0;
+        uint8_t *data = xpt_file_read_regular(d->props.romfile, d->who, "romfile",
+                                              XPT_FILE_MAX, &len, errp);
+        if (!data) {
             return false;
         }
-        if (len == 0 || len > (16u << 20)) {
+        if (len == 0) {
             g_free(data);
             g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "%s: romfile '%s' must hold 1 byte to 16 MiB", d->who, d->props.romfile);
+                        "%s: romfile %s is empty; give a ROM image of 1 byte to 16 MiB",
+                        d->who, d->props.romfile);
             return false;
         }
-        d->rom_data = (uint8_t *)data;
+        d->rom_data = data;
         d->rom_len = len;
         return true;
     }
