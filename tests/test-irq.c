@@ -449,6 +449,163 @@ static void test_gt218_functions(void)
 }
 
 /*
+ * Shared host GSI (reference/xen-abi.md §Interrupts; Xen 4.17 unmap_domain_pirq /
+ * pt_irq_create_bind / pt_irq_destroy_bind): the ICH10 UHCI controllers 00:1a.0 and
+ * 00:1d.0 of tree-asus-p6t6 both sit on host IRQ 11, pin A. Passed through into guest
+ * slots 5 and 6, they share one pirq with one INTx binding each. Detaching one must
+ * unbind only its own (dev, intx) and leave the pirq mapped: Xen's unmap force-unbinds
+ * every binding of the pirq, which would silence the sibling.
+ */
+#define UHCI_A "0000:00:1a.0"
+#define UHCI_B "0000:00:1d.0"
+#define UHCI_IRQ 11
+#define B0EJ 0xae08               /* ACPI PCI hot-plug eject register (bit = slot) */
+
+static char *uhci_device(const char *host, const char *id, unsigned slot)
+{
+    return g_strdup_printf("-device xen-pci-passthrough,hostaddr=%s,id=%s,addr=%02x,"
+                           "host-dump=%s", host, id, slot,
+                           xpt_test_fixture("pciutils-tests/tree-asus-p6t6"));
+}
+
+/* The "intx" binding of guest slot @dev, or NULL. */
+static JsonObject *intx_of_slot(JsonNode *st, unsigned dev)
+{
+    JsonArray *a = member(st, "intx");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *b = json_array_get_object_element(a, i);
+        if (json_object_get_int_member(b, "dev") == dev) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static gint64 calls_of(JsonNode *st, const char *op)
+{
+    JsonObject *c = json_object_get_object_member(json_node_get_object(st), "calls");
+    return json_object_get_int_member(c, op);
+}
+
+/*
+ * Assert the state of the shared GSI: its pirq mapped once (never force-unbound), with
+ * exactly the guest slots in @slots (0-terminated) bound at pin A and delivering.
+ */
+static void assert_shared_gsi(XptQts *qts, const unsigned *slots)
+{
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    JsonObject *p = NULL;
+    g_assert_cmpuint(count_pirqs(st, "gsi", &p), ==, 1);
+    g_assert_cmpint(json_object_get_int_member(p, "irq"), ==, UHCI_IRQ);
+    g_assert_false(json_object_has_member(p, "force_unbound"));
+    gint64 pirq = json_object_get_int_member(p, "pirq");
+    guint n = 0;
+    for (; slots[n]; n++) {
+        JsonObject *b = intx_of_slot(st, slots[n]);
+        g_assert_nonnull(b);
+        g_assert_cmpint(json_object_get_int_member(b, "pirq"), ==, pirq);
+        g_assert_cmpint(json_object_get_int_member(b, "intx"), ==, 0);
+        g_assert_cmpstr(json_object_get_string_member(b, "delivery"), ==, "gsi");
+    }
+    g_assert_cmpuint(json_array_get_length(member(st, "intx")), ==, n);
+}
+
+/* Cold-plugged pair; the guest ejects one slot (ACPI _EJ0), then the other. */
+static void test_shared_gsi_eject(void)
+{
+    g_autofree char *a = uhci_device(UHCI_A, "uhci-a", 5);
+    g_autofree char *b = uhci_device(UHCI_B, "uhci-b", 6);
+    g_autofree char *args = g_strdup_printf("%s %s", a, b);
+    XptQts *qts = xpt_qts_start(args);
+    g_assert_cmphex(xpt_cfg_readb(qts, 5 << 3, 0x3d), ==, 1);
+    g_assert_cmphex(xpt_cfg_readb(qts, 6 << 3, 0x3d), ==, 1);
+    assert_shared_gsi(qts, (const unsigned[]){ 5, 6, 0 });
+    {
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        g_assert_cmpint(calls_of(st, "map_pirq"), ==, 1);          /* mapped once */
+    }
+
+    xpt_outl(qts, B0EJ, 1u << 5);
+    g_assert_cmphex(xpt_cfg_readl(qts, 5 << 3, 0x00), ==, 0xffffffff);
+    assert_shared_gsi(qts, (const unsigned[]){ 6, 0 });
+    {
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        g_assert_cmpint(calls_of(st, "unbind_pt_intx"), ==, 1);
+        g_assert_cmpint(calls_of(st, "unmap_pirq"), ==, 0);        /* the sibling uses it */
+    }
+
+    xpt_outl(qts, B0EJ, 1u << 6);
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    g_assert_cmpuint(count_pirqs(st, "gsi", NULL), ==, 0);
+    g_assert_cmpuint(json_array_get_length(member(st, "intx")), ==, 0);
+    g_assert_cmpint(calls_of(st, "unmap_pirq"), ==, 1);            /* the last user */
+    g_autofree char *err = xpt_qts_stderr(qts);
+    g_assert_null(strstr(err, "xc_physdev_unmap_pirq"));
+    xpt_test_finish(qts);                                          /* leak check */
+}
+
+/*
+ * Hot plug through QMP as libxl does: a sibling added while the first function is
+ * attached reuses its pirq; a sibling whose bind fails must not unmap it; device_del of
+ * the first leaves the sibling delivering; shutdown unmaps once, leaving nothing. No
+ * guest I/O happens, so device_del removes at once (no ACPI eject round).
+ */
+static void test_shared_gsi_hotplug(void)
+{
+    XptQmp *qmp = xpt_qmp_listen();
+    g_autofree char *a = uhci_device(UHCI_A, "uhci-a", 5);
+    g_autofree char *args = g_strdup_printf("%s %s", xpt_qmp_args(qmp), a);
+    XptQts *qts = xpt_qts_start(args);
+    g_autoptr(JsonNode) greeting = xpt_qmp_accept(qmp);
+    xpt_qmp_negotiate(qmp);
+    const char *dump = xpt_test_fixture("pciutils-tests/tree-asus-p6t6");
+
+    /* A sibling whose INTx bind fails: pin 0 for it, the first keeps its binding. */
+    g_autoptr(JsonNode) f = xpt_sim_command(qts, "fail bind_pt_intx EINVAL");
+    g_autoptr(JsonNode) r1 = xpt_qmp_command(qmp,
+        "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"xen-pci-passthrough\", "
+        "\"id\": \"uhci-b\", \"hostaddr\": \"%s\", \"addr\": \"6.0\", "
+        "\"host-dump\": \"%s\"}}", UHCI_B, dump);
+    g_assert_nonnull(xpt_qmp_reply_return(r1));
+    assert_shared_gsi(qts, (const unsigned[]){ 5, 0 });
+    g_autofree char *warn = xpt_qts_stderr(qts);
+    g_assert_nonnull(strstr(warn, UHCI_B));
+    g_assert_nonnull(strstr(warn, "INTx disabled"));
+    g_autoptr(JsonNode) r2 = xpt_qmp_command(qmp,
+        "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"uhci-b\"}}");
+    g_assert_nonnull(xpt_qmp_reply_return(r2));
+    g_autoptr(JsonNode) ev1 = xpt_qmp_event_wait(qmp, "DEVICE_DELETED");
+    assert_shared_gsi(qts, (const unsigned[]){ 5, 0 });
+
+    /* Added again, it binds on the same pirq without mapping it a second time. */
+    g_autoptr(JsonNode) r3 = xpt_qmp_command(qmp,
+        "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"xen-pci-passthrough\", "
+        "\"id\": \"uhci-b\", \"hostaddr\": \"%s\", \"addr\": \"6.0\", "
+        "\"host-dump\": \"%s\"}}", UHCI_B, dump);
+    g_assert_nonnull(xpt_qmp_reply_return(r3));
+    assert_shared_gsi(qts, (const unsigned[]){ 5, 6, 0 });
+    {
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        g_assert_cmpint(calls_of(st, "map_pirq"), ==, 1);
+    }
+
+    /* The first leaves: its binding only. */
+    g_autoptr(JsonNode) r4 = xpt_qmp_command(qmp,
+        "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"uhci-a\"}}");
+    g_assert_nonnull(xpt_qmp_reply_return(r4));
+    g_autoptr(JsonNode) ev2 = xpt_qmp_event_wait(qmp, "DEVICE_DELETED");
+    assert_shared_gsi(qts, (const unsigned[]){ 6, 0 });
+    {
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        g_assert_cmpint(calls_of(st, "unmap_pirq"), ==, 0);
+    }
+    g_autofree char *err = xpt_qts_stderr(qts);
+    g_assert_null(strstr(err, "xc_physdev_unmap_pirq"));
+    xpt_qmp_free(qmp);
+    xpt_test_finish(qts);                                          /* unmapped, no leak */
+}
+
+/*
  * RTL8111 (tree-asus-p6t6 07:00.0): MSI-X table at offset 0 of BAR4, a prefetchable
  * 64-bit BAR (host 0xf8df0000), PBA in the same page; MSI captured enabled on the host.
  * As the r8169 driver does: program entry 0, unmask, enable MSI-X.
@@ -511,5 +668,7 @@ int main(int argc, char **argv)
     g_test_add_func("/irq/msi/host-enabled-at-attach", test_msi_host_enabled_at_attach);
     g_test_add_func("/irq/gt218-functions", test_gt218_functions);
     g_test_add_func("/irq/rtl8111-msix", test_rtl8111_msix);
+    g_test_add_func("/irq/shared-gsi/eject", test_shared_gsi_eject);
+    g_test_add_func("/irq/shared-gsi/hotplug", test_shared_gsi_hotplug);
     return g_test_run();
 }

@@ -3,6 +3,18 @@
  * sequences "Attach"/"Detach"; QEMU hw/xen/xen_pt.c xen_pt_realize). The guest pin is the
  * host pin; Xen routes the guest's (slot, pin) to GSI ((dev*4 + dev/8 + intx) & 31) + 16
  * itself once the host IRQ's pirq is bound to (bus 0, slot, pin-1).
+ *
+ * Shared host GSI (GPU + HDMI audio, UHCI pairs: several passed-through functions behind
+ * one host IRQ): the GSI's pirq is mapped once, by the first device that needs it, and
+ * every device binds its own (slot, pin) to it; a device leaving unbinds only its own
+ * binding and unmaps the pirq only when no other device of the machine still holds it.
+ * The rule comes from Xen 4.17: mapping a GSI again returns the same pirq but keeps no
+ * count (xen/arch/x86/irq.c allocate_and_map_gsi_pirq), and unmapping a pirq that is
+ * still bound succeeds by force-unbinding all of its bindings at once
+ * (unmap_domain_pirq → pirq_guest_force_unbind), so one device's unmap would silence its
+ * siblings; unbinding one (dev, intx) leaves the others bound (pt_irq_destroy_bind in
+ * xen/drivers/passthrough/x86/hvm.c). The holders are found among the machine's devices
+ * (d->intx_pirq ≥ 0 means "holds a reference"), so no separate count can drift.
  */
 #include "hw/xen/xen-pt.h"
 
@@ -21,6 +33,31 @@ static void host_intx_off(XptPtDevice *d)
         !(cmd & XPT_PCI_COMMAND_INTX_DISABLE)) {
         xpt_host_pci_write(d->host, PCI_COMMAND, 2, cmd | XPT_PCI_COMMAND_INTX_DISABLE, NULL);
     }
+}
+
+/*
+ * Another passthrough device of @d's machine holding a pirq: the one mapped from host
+ * GSI @irq when @irq > 0, else the one using @pirq. NULL if none. Passthrough devices
+ * are those of @d's class; @d itself is skipped (it may still be in the device list
+ * while it is released, or not yet in it while it is created).
+ */
+static XptPtDevice *intx_holder(XptPtDevice *d, int irq, int pirq)
+{
+    GPtrArray *devs = d->machine->devices;
+    for (guint i = 0; devs && i < devs->len; i++) {
+        XptPciDevice *pci = g_ptr_array_index(devs, i);
+        if (pci == &d->pci || pci->klass != d->pci.klass) {
+            continue;
+        }
+        XptPtDevice *o = (XptPtDevice *)pci;
+        if (o->intx_pirq < 0) {
+            continue;
+        }
+        if (irq > 0 ? xpt_host_pci_irq(o->host) == irq : o->intx_pirq == pirq) {
+            return o;
+        }
+    }
+    return NULL;
 }
 
 void xpt_pt_intx_init(XptPtDevice *d)
@@ -43,7 +80,12 @@ void xpt_pt_intx_init(XptPtDevice *d)
     }
     g_autoptr(GError) err = NULL;
     int pirq = -1;
-    if (!xpt_hv_map_pirq(hv, d->who, irq, &pirq, &err)) {
+    XptPtDevice *holder = intx_holder(d, irq, -1);
+    if (holder) {
+        pirq = holder->intx_pirq;    /* shared GSI: already mapped, bind only */
+        xpt_log(XPT_LOG_HV, "%s: host IRQ %d shared with %s: binding its pirq %d", d->who,
+                irq, holder->who, pirq);
+    } else if (!xpt_hv_map_pirq(hv, d->who, irq, &pirq, &err)) {
         goto fail;
     }
     d->intx_pirq = pirq;
@@ -81,6 +123,15 @@ void xpt_pt_intx_release(XptPtDevice *d)
         d->intx_bound = false;
     }
     if (d->intx_pirq >= 0) {
+        XptPtDevice *holder = intx_holder(d, 0, d->intx_pirq);
+        if (holder) {
+            /* Xen would force-unbind the holder's binding too (unmap_domain_pirq):
+             * leave the mapping to the last device using it. */
+            xpt_log(XPT_LOG_HV, "%s: pirq %d still used by %s: not unmapped", d->who,
+                    d->intx_pirq, holder->who);
+            d->intx_pirq = -1;
+            return;
+        }
         g_autoptr(GError) err = NULL;
         if (!xpt_hv_unmap_pirq(hv, d->who, d->intx_pirq, &err)) {
             xpt_warn_report("%s; will retry", err->message);
