@@ -32,6 +32,32 @@
 #define SLOT2 0x10                  /* devfn of the first passthrough slot */
 #define SUBPROCESS_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
+static const char *const sysfs_files[] = {
+    "config", "resource", "irq", "vendor", "device", "class", "revision",
+    "subsystem_vendor", "subsystem_device",
+};
+
+/* A private sysfs-like tree holding a copy of the Firecracker device @sbdf. */
+static char *copy_tree(const char *sbdf, char **devdir_out)
+{
+    g_autoptr(GError) err = NULL;
+    char *root = g_dir_make_tmp("xpt-hard-XXXXXX", &err);
+    g_assert_no_error(err);
+    g_autofree char *devdir = g_build_filename(root, "bus", "pci", "devices", sbdf, NULL);
+    g_assert_cmpint(g_mkdir_with_parents(devdir, 0755), ==, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(sysfs_files); i++) {
+        g_autofree char *rel = g_build_filename("sysfs-firecracker/devices", sbdf,
+                                                sysfs_files[i], NULL);
+        g_autofree char *dst = g_build_filename(devdir, sysfs_files[i], NULL);
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        g_assert_true(g_file_get_contents(xpt_test_fixture(rel), &data, &len, &err));
+        g_assert_true(g_file_set_contents(dst, data, (gssize)len, &err));
+    }
+    *devdir_out = g_steal_pointer(&devdir);
+    return root;
+}
+
 /* Replace @path by a FIFO. */
 static void make_fifo(const char *path)
 {
@@ -64,6 +90,49 @@ static char *run_refused(const char *args)
     }
     g_assert_null(strstr(err, "leak"));
     return g_steal_pointer(&err);
+}
+
+/* ---- 1. short config space ---------------------------------------------------------------- */
+
+static void test_short_config_sysfs(void)
+{
+    g_autofree char *devdir = NULL;
+    g_autofree char *root = copy_tree(VIRTIO, &devdir);
+    g_autofree char *config = g_build_filename(devdir, "config", NULL);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(truncate(config, 64), ==, 0);   /* what a non-root reader gets */
+    for (int shadow = 0; shadow < 2; shadow++) {
+        XptHostOpenOptions o = { .hostaddr = VIRTIO, .sysfs_dir = root, .shadow = shadow };
+        g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+        g_assert_null(h);
+        g_assert_error(err, XPT_ERROR, XPT_ERROR_IO);
+        assert_line(err->message, VIRTIO, "64 of the 256 bytes", "CAP_SYS_ADMIN",
+                    "-runas", "attach it as root", NULL);
+        g_clear_error(&err);
+    }
+
+    /* The binary refuses the device with that one line, and leaves nothing behind. */
+    g_autofree char *args = g_strdup_printf(
+        "-accel qtest -qtest stdio -device xen-pci-passthrough,hostaddr=%s,host-sysfs=%s",
+        VIRTIO, root);
+    g_autofree char *out = run_refused(args);
+    assert_line(out, "xen-pt-dm: error:", VIRTIO, "CAP_SYS_ADMIN", NULL);
+
+    /* The full 256 bytes are accepted. */
+    g_autofree char *rel = g_build_filename("sysfs-firecracker/devices", VIRTIO, "config",
+                                            NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(xpt_test_fixture(rel), &data, &len, NULL));
+    g_assert_cmpuint(len, ==, 256);
+    g_assert_true(g_file_set_contents(config, data, (gssize)len, NULL));
+    XptHostOpenOptions o = { .hostaddr = VIRTIO, .sysfs_dir = root, .shadow = true };
+    g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(xpt_host_pci_config_size(h), ==, 256);
+    g_assert_cmpuint(xpt_host_pci_find_cap(h, 0x11), !=, 0);   /* MSI-X seen */
+    xpt_test_rmtree(root);
 }
 
 /* ---- 4. VPD writes ---------------------------------------------------------------------- */
@@ -139,6 +208,7 @@ static void test_romfile_refused(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/hardening/short-config/sysfs", test_short_config_sysfs);
     g_test_add_func("/hardening/vpd/write-dropped", test_vpd_write_dropped);
     g_test_add_func("/hardening/vpd/write-permissive", test_vpd_write_permissive);
     g_test_add_func("/hardening/files/romfile", test_romfile_refused);

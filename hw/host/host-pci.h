@@ -86,7 +86,10 @@ typedef struct XptHostPci XptHostPci;
  *                          is unassigned (base 0) or that the dump's layout does not
  *                          bound (hw/host/dump-layout.h);
  *   XPT_ERROR_NOT_FOUND    no such device in the sysfs tree / dump, or unreadable file;
- *   XPT_ERROR_IO           config space could not be read (fewer than 64 bytes);
+ *   XPT_ERROR_IO           the 256-byte config header could not be read (a sysfs
+ *                          "config" cut to 64 bytes for a reader without
+ *                          CAP_SYS_ADMIN, an `lspci -x` dump): refused, because the
+ *                          capabilities (MSI-X above all) would be invisible;
  *   XPT_ERROR_UNSUPPORTED  header type ≠ 0 (bridges, CardBus): "cannot pass through a
  *                          PCI bridge"; a PCI Express port (PCIe capability type is not
  *                          an endpoint, legacy endpoint or RC-integrated endpoint).
@@ -107,7 +110,8 @@ bool xpt_host_pci_is_shadow(const XptHostPci *h);
 /**
  * xpt_host_pci_config_size: bytes of config space the backend provides: 256 for
  * conventional devices or dumps with 256 bytes, 4096 for PCIe dumps/sysfs with
- * extended space. Offsets beyond it read all-ones.
+ * extended space (never fewer: a shorter one is refused at open). Offsets beyond it
+ * read all-ones.
  */
 unsigned xpt_host_pci_config_size(const XptHostPci *h);
 
