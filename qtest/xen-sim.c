@@ -319,7 +319,16 @@ static int sim_guest_write(void *opaque, uint64_t gpa, const void *buf, size_t l
 
 /* ---- toolstack role: permissions ------------------------------------------------------------ */
 
-/* Rebuild the permission range sets from the remaining grants. */
+/*
+ * Rebuild the permission range sets from the remaining grants. Like libxl, which grants
+ * only the lines of the device's sysfs "resource" file whose start is not 0
+ * (tools/libs/light/libxl_pci.c do_pci_add, Xen 4.17: `if (start) { ...
+ * xc_domain_iomem_permission / xc_domain_ioport_permission }`), a region starting at
+ * frame 0 or port 0 — a BAR the host left unassigned — grants nothing, so a device
+ * model that maps it gets EPERM here as it would under Xen (issue 13 item 3). A frame
+ * range is known here only by frames: a region at bytes 1–4095 (never a real BAR) is
+ * refused too, where libxl would grant it.
+ */
 static void rebuild_caps(XptSim *sim)
 {
     sim_rs_clear(&sim->iomem_caps);
@@ -328,13 +337,13 @@ static void rebuild_caps(XptSim *sim)
     for (guint i = 0; i < sim->grants->len; i++) {
         const XptHostGrant *g = g_ptr_array_index(sim->grants, i);
         for (unsigned k = 0; k < G_N_ELEMENTS(g->mem); k++) {
-            if (g->mem[k].nr_mfns) {
+            if (g->mem[k].nr_mfns && g->mem[k].first_mfn) {
                 sim_rs_add(&sim->iomem_caps, g->mem[k].first_mfn,
                            g->mem[k].first_mfn + g->mem[k].nr_mfns - 1);
             }
         }
         for (unsigned k = 0; k < G_N_ELEMENTS(g->io); k++) {
-            if (g->io[k].nr_ports) {
+            if (g->io[k].nr_ports && g->io[k].first_port) {
                 sim_rs_add(&sim->ioport_caps, g->io[k].first_port,
                            (uint64_t)g->io[k].first_port + g->io[k].nr_ports - 1);
             }

@@ -58,6 +58,19 @@ static char *copy_tree(const char *sbdf, char **devdir_out)
     return root;
 }
 
+/* Replace line @index of the text file @path by @line. */
+static void set_line(const char *path, unsigned index, const char *line)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), >, index);
+    g_free(lines[index]);
+    lines[index] = g_strdup(line);
+    g_autofree char *out = g_strjoinv("\n", lines);
+    g_assert_true(g_file_set_contents(path, out, -1, NULL));
+}
+
 /* Replace @path by a FIFO. */
 static void make_fifo(const char *path)
 {
@@ -135,6 +148,105 @@ static void test_short_config_sysfs(void)
     xpt_test_rmtree(root);
 }
 
+/* ---- 3. unassigned host BARs ---------------------------------------------------------------- */
+
+static void test_unassigned_bar_sysfs(void)
+{
+    g_autofree char *devdir = NULL;
+    g_autofree char *root = copy_tree(VIRTIO, &devdir);
+    g_autofree char *resource = g_build_filename(devdir, "resource", NULL);
+    g_autoptr(GError) err = NULL;
+
+    /* BAR0 (64-bit, 512K) as Linux shows an unassigned resource: start 0, its size. */
+    set_line(resource, 0, "0x0000000000000000 0x000000000007ffff 0x0000000000140204");
+    XptHostOpenOptions o = { .hostaddr = VIRTIO, .sysfs_dir = root, .shadow = true };
+    g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(xpt_host_pci_bar(h, 0)->size, ==, 0);
+    g_assert_cmpuint(xpt_host_pci_bar(h, 0)->base, ==, 0);
+
+    /* Its MSI-X table lives in that BAR: the binary refuses the device, nothing mapped. */
+    g_autofree char *args = g_strdup_printf(
+        "-accel qtest -qtest stdio -device xen-pci-passthrough,hostaddr=%s,host-sysfs=%s",
+        VIRTIO, root);
+    g_autofree char *out = run_refused(args);
+    g_assert_nonnull(strstr(out, "unassigned on the host"));
+    g_assert_nonnull(strstr(out, "MSI-X table"));
+    xpt_test_rmtree(root);
+}
+
+/* The 82576 dump with BAR0, BAR1 (memory) and BAR2 (I/O) at address 0. */
+static char *unassigned_nic_dump(char **dir_out)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(xpt_test_fixture(NIC_DUMP), &text, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    bool in_dev = false, done = false;
+    for (unsigned i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], "01:00.0 ")) {
+            in_dev = true;
+        } else if (in_dev && !done && g_str_has_prefix(lines[i], "10: ")) {
+            g_free(lines[i]);
+            lines[i] = g_strdup("10: 00 00 00 00 00 00 00 00 01 00 00 00 00 00 84 e0");
+            done = true;
+        }
+    }
+    g_assert_true(done);
+    g_autofree char *out = g_strjoinv("\n", lines);
+    char *dir = g_dir_make_tmp("xpt-hard-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "dump", NULL);
+    g_assert_true(g_file_set_contents(path, out, -1, NULL));
+    *dir_out = dir;
+    return path;
+}
+
+static void test_unassigned_bar_dump(void)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *dump = unassigned_nic_dump(&dir);
+    g_autoptr(GError) err = NULL;
+
+    XptHostOpenOptions o = { .hostaddr = NIC, .dump_file = dump };
+    g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+    g_assert_no_error(err);
+    for (unsigned i = 0; i < 3; i++) {
+        g_assert_cmpuint(xpt_host_pci_bar(h, i)->size, ==, 0);
+    }
+    g_assert_cmphex(xpt_host_pci_bar(h, 3)->base, ==, 0xe0840000);
+
+    /* Through the binary: one warning, BAR0-2 read 0 and ignore writes, and with memory
+     * and I/O decode on nothing from frame 0 or port 0 is granted or mapped. */
+    g_autofree char *args = g_strdup_printf(
+        "-device xen-pci-passthrough,hostaddr=%s,id=pt0,host-dump=%s", NIC, dump);
+    XptQts *qts = xpt_qts_start(args);
+    g_autofree char *log = xpt_qts_stderr(qts);
+    g_assert_nonnull(strstr(log, "BAR0, BAR1, BAR2 unassigned on the host"));
+    g_assert_null(strstr(strstr(log, "unassigned on the host") + 1, "unassigned on the host"));
+    xpt_cfg_writel(qts, SLOT2, 0x10, 0xf0000000);
+    xpt_cfg_writel(qts, SLOT2, 0x14, 0xf1000000);
+    xpt_cfg_writel(qts, SLOT2, 0x18, 0xc000);
+    xpt_cfg_writel(qts, SLOT2, 0x1c, 0xf2000000);
+    xpt_cfg_writew(qts, SLOT2, 0x04, 0x0003);
+    g_assert_cmphex(xpt_cfg_readl(qts, SLOT2, 0x10), ==, 0);
+    g_assert_cmphex(xpt_cfg_readl(qts, SLOT2, 0x14), ==, 0);
+    g_assert_cmphex(xpt_cfg_readl(qts, SLOT2, 0x18), ==, 0);
+
+    g_autoptr(JsonNode) st = xpt_sim_state(qts);
+    JsonArray *mmio = xpt_state_array(st, "mmio");
+    g_assert_cmpuint(json_array_get_length(mmio), >, 0);         /* BAR3 is mapped */
+    for (guint i = 0; i < json_array_get_length(mmio); i++) {
+        JsonObject *m = json_array_get_object_element(mmio, i);
+        g_assert_cmphex(json_object_get_int_member(m, "mfn"), >=, 0xe0840);
+    }
+    JsonArray *io = xpt_state_array(st, "ioports");
+    for (guint i = 0; i < json_array_get_length(io); i++) {
+        JsonObject *m = json_array_get_object_element(io, i);
+        g_assert_cmpint(json_object_get_int_member(m, "mport"), !=, 0);
+    }
+    xpt_test_finish(qts);
+    xpt_test_rmtree(dir);
+}
+
 /* ---- 4. VPD writes ---------------------------------------------------------------------- */
 
 static void vpd_case(bool permissive)
@@ -209,6 +321,8 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/hardening/short-config/sysfs", test_short_config_sysfs);
+    g_test_add_func("/hardening/unassigned-bar/sysfs", test_unassigned_bar_sysfs);
+    g_test_add_func("/hardening/unassigned-bar/dump", test_unassigned_bar_dump);
     g_test_add_func("/hardening/vpd/write-dropped", test_vpd_write_dropped);
     g_test_add_func("/hardening/vpd/write-permissive", test_vpd_write_permissive);
     g_test_add_func("/hardening/files/romfile", test_romfile_refused);

@@ -316,16 +316,46 @@ static bool check_passthrough_type(XptHostPci *h, GError **errp)
     return true;
 }
 
+/*
+ * One warning naming the BARs the host left unassigned (address 0), which are treated
+ * as not implemented: a BAR at 0 decodes nothing (the kernel could not place it), and
+ * mapping it would hand the guest host frames from mfn 0 or ports from 0. libxl grants
+ * a domain only the resource lines whose start is not 0 (tools/libs/light/libxl_pci.c
+ * do_pci_add, Xen 4.17), so the device model must not map them either.
+ */
+static void warn_unassigned(const XptHostPci *h, const GString *names)
+{
+    if (names->len) {
+        xpt_warn_report("%s: %s unassigned on the host (address 0): treated as not "
+                        "implemented and hidden from the guest; have dom0 assign it "
+                        "(e.g. boot with pci=realloc) if the guest needs it", h->sbdf,
+                        names->str);
+    }
+}
+
+static void note_unassigned(GString *names, const char *name)
+{
+    g_string_append_printf(names, "%s%s", names->len ? ", " : "", name);
+}
+
 /* Regions from libpci's sysfs view: bases, sizes and PCI_IORESOURCE_* flags. */
 static void regions_from_sysfs(XptHostPci *h, int known)
 {
     struct pci_dev *d = h->dev;
+    g_autoptr(GString) unassigned = g_string_new(NULL);
 
     for (unsigned i = 0; i < XPT_HOST_NUM_BARS; i++) {
         XptHostRegion *r = &h->bars[i];
         pciaddr_t base = d->base_addr[i];
 
         if (!d->size[i]) {
+            continue;
+        }
+        bool is_io = (known & PCI_FILL_IO_FLAGS) ? (d->flags[i] & PCI_IORESOURCE_IO)
+                                                 : (base & PCI_BASE_ADDRESS_SPACE_IO);
+        if (!(base & (is_io ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK))) {
+            g_autofree char *name = g_strdup_printf("BAR%u", i);
+            note_unassigned(unassigned, name);
             continue;
         }
         if (known & PCI_FILL_IO_FLAGS) {
@@ -352,6 +382,7 @@ static void regions_from_sysfs(XptHostPci *h, int known)
         h->rom.base = d->rom_base_addr & PCI_ROM_ADDRESS_MASK;
         h->rom.size = d->rom_size;
     }
+    warn_unassigned(h, unassigned);
 }
 
 /*
@@ -395,6 +426,7 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
     XptDumpSizes sizes;
     g_autoptr(XptDumpLayout) layout = NULL;
     g_autoptr(GString) bounded = g_string_new(NULL);
+    g_autoptr(GString) unassigned = g_string_new(NULL);
 
     if (!xpt_host_dump_sizes(file, h->sbdf, h->segment, h->bus, h->devfn >> 3,
                              h->devfn & 7, &sizes, errp)) {
@@ -426,6 +458,17 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
         uint64_t base = d->base_addr[i] & ((r->flags & XPT_HOST_REGION_IO)
                                            ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
         uint64_t size = sizes.bar[i];
+        if (size && !base) {
+            /* Unassigned (address 0): not implemented, as for sysfs. Without a size it
+             * stays the error below: the dump must be captured again anyway. */
+            g_autofree char *name = g_strdup_printf("BAR%u", i);
+            note_unassigned(unassigned, name);
+            r->flags = 0;
+            if (is64) {
+                i++;
+            }
+            continue;
+        }
         if (!size && value) {
             if (!base) {
                 g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
@@ -473,6 +516,7 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
                         "the dump's layout: %s (capture with lspci -vv -xxxx for exact "
                         "sizes)", h->sbdf, file, bounded->str);
     }
+    warn_unassigned(h, unassigned);
     return true;
 }
 

@@ -134,7 +134,9 @@ bool xpt_host_pci_write(XptHostPci *h, unsigned offset, unsigned len, uint32_t v
                         GError **errp);
 
 /** Region @bar (0–5) as libpci reported it (size 0 if absent). For a 64-bit BAR, the
- *  upper slot (bar+1) reports size 0. */
+ *  upper slot (bar+1) reports size 0. A BAR the host left unassigned (address 0) is
+ *  reported absent, with one warning at open, in both backends: it decodes nothing the
+ *  guest could use, and libxl grants no frames for it (issue 13 item 3). */
 const XptHostRegion *xpt_host_pci_bar(const XptHostPci *h, unsigned bar);
 /** The expansion ROM (size 0 if none). */
 const XptHostRegion *xpt_host_pci_rom(const XptHostPci *h);
