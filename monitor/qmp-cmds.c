@@ -215,7 +215,7 @@ static void append_opt(GString *s, const char *key, const char *value)
  * the device is a cold plug (SPEC §4) even if qtest accesses already counted as guest
  * I/O: the machine's guest_started flag is masked for the call.
  */
-static JsonNode *cmd_device_add(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+static JsonNode *device_add(XptQmpMonitor *mon, JsonObject *args, GError **errp)
 {
     XptMachine *m = need_machine(errp);
     if (!m) {
@@ -301,6 +301,34 @@ static JsonNode *cmd_device_add(XptQmpMonitor *mon, JsonObject *args, GError **e
     xpt_qmp_trace(mon, "device_add: %s '%s' at %02x.%x", driver, dev->id ? dev->id : "",
                   XPT_PCI_SLOT(dev->devfn), XPT_PCI_FUNC(dev->devfn));
     return empty_return();
+}
+
+/* A string member of @args, or NULL (for the log line). */
+static const char *arg_string(JsonObject *args, const char *key)
+{
+    JsonNode *n = json_object_get_member(args, key);
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+           ? json_node_get_string(n) : NULL;
+}
+
+/*
+ * device_add, and a refusal on stderr too: libxl attaches every pci= device this way and
+ * keeps only "unable to add device" from the reply, so the reason must reach
+ * qemu-dm-GUEST.log (issue 14: refusals in the log). The QMP reply is unchanged.
+ */
+static JsonNode *cmd_device_add(XptQmpMonitor *mon, JsonObject *args, GError **errp)
+{
+    g_autoptr(GError) err = NULL;
+    JsonNode *r = device_add(mon, args, &err);
+    if (err) {                              /* success may return NULL: {"return": {}} */
+        const char *id = arg_string(args, "id");
+        const char *host = arg_string(args, "hostaddr");
+        xpt_error_report("device_add%s%.64s%s%.64s%s refused: %s", id ? " " : "",
+                         id ? id : "", host ? " (hostaddr " : "", host ? host : "",
+                         host ? ")" : "", err->message);
+        g_propagate_error(errp, g_steal_pointer(&err));
+    }
+    return r;
 }
 
 /*

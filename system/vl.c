@@ -88,6 +88,7 @@ static const char usage[] =
     "                           kills the process (SIGSYS, exit status 159)\n"
     "  -D FILE                  write log messages to FILE\n"
     "  -d CATEGORIES            enable log categories (-d help lists them)\n"
+    "  -msg timestamp=on|off    start every log line with the UTC time\n"
     "  -display none, -vnc none, -audio none, -nodefaults, -no-user-config, -name NAME,\n"
     "  -no-shutdown, -monitor none, -net none, -vga none, -serial none, -boot ORDER,\n"
     "  -no-acpi, -nographic\n"
@@ -222,6 +223,25 @@ static bool parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *ou
  * [,splash-time=MS][,reboot-timeout=MS] (QEMU's syntax; DRIVES are letters a-p): checked,
  * then ignored, as the guest's firmware (hvmloader) does the booting.
  */
+/*
+ * -msg [timestamp=on|off][,guest-name=on|off] (QEMU's qemu-options.hx): timestamp=on
+ * starts every log line with the UTC time; guest-name is accepted (one guest per
+ * process, its name is in the log file's name already).
+ */
+static bool parse_msg(const char *spec, GError **errp)
+{
+    g_autoptr(XptOpts) o = xpt_opts_parse(spec, NULL, errp);
+    bool ts = false, name = false;
+    if (!o || !xpt_opts_get_bool(o, "timestamp", false, &ts, errp) ||
+        !xpt_opts_get_bool(o, "guest-name", false, &name, errp) ||
+        !xpt_opts_check_unused(o, "msg", errp)) {
+        g_prefix_error(errp, "-msg %s: ", spec);
+        return false;
+    }
+    xpt_log_set_timestamp(ts);
+    return true;
+}
+
 static bool check_boot(const char *spec, GError **errp)
 {
     g_autoptr(XptOpts) o = xpt_opts_parse(spec, "order", errp);
@@ -330,6 +350,11 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
         } else if (!strcmp(o, "-D")) {
             NEED_ARG();
             if (!xpt_log_set_file(arg, errp)) {
+                return -1;
+            }
+        } else if (!strcmp(o, "-msg")) {
+            NEED_ARG();
+            if (!parse_msg(arg, errp)) {
                 return -1;
             }
         } else if (!strcmp(o, "-d")) {

@@ -265,12 +265,17 @@ static void check_proc(const Proc *p, GPtrArray *fails)
         }
         return;
     }
+    /* The error is the one line besides the attach lines of devices that came up before
+     * it ("xen-pt-dm: attached ...", always logged: issue 14). */
     g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
     guint nonempty = 0;
+    const char *first = "";
     for (guint i = 0; lines[i]; i++) {
-        nonempty += *lines[i] != '\0';
+        if (*lines[i] && !g_str_has_prefix(lines[i], "xen-pt-dm: attached ")) {
+            first = nonempty++ ? first : lines[i];
+        }
     }
-    bool ok = code == 1 && nonempty == 1 && g_str_has_prefix(err, "xen-pt-dm: error: ") &&
+    bool ok = code == 1 && nonempty == 1 && g_str_has_prefix(first, "xen-pt-dm: error: ") &&
               (!p->expect || strstr(err, p->expect));
     for (int i = 0; ok && i < 2; i++) {
         ok = !p->extra[i] || strstr(err, p->extra[i]);

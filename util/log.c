@@ -34,6 +34,7 @@ static const LogCategoryName log_categories[] = {
 
 static uint32_t log_mask;
 static FILE *log_file; /* NULL: stderr */
+static bool log_timestamp;
 static int64_t (*ratelimit_clock)(void);
 
 static FILE *log_out(void)
@@ -137,8 +138,14 @@ bool xpt_log_enabled(uint32_t cat)
 static void G_GNUC_PRINTF(3, 0)
 emit_line(const char *tag, unsigned suppressed, const char *fmt, va_list ap)
 {
-    g_autoptr(GString) line = g_string_new(LOG_PREFIX);
+    g_autoptr(GString) line = g_string_new(NULL);
 
+    if (log_timestamp) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ ");
+        g_string_append(line, ts);
+    }
+    g_string_append(line, LOG_PREFIX);
     g_string_append(line, tag);
     g_string_append_vprintf(line, fmt, ap);
     if (suppressed) {
@@ -178,6 +185,19 @@ void xpt_error_report(const char *fmt, ...)
 
     va_start(ap, fmt);
     emit_line("error: ", 0, fmt, ap);
+    va_end(ap);
+}
+
+void xpt_log_set_timestamp(bool on)
+{
+    log_timestamp = on;
+}
+
+void xpt_info_report(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    emit_line("", 0, fmt, ap);
     va_end(ap);
 }
 

@@ -58,6 +58,17 @@ void xpt_error_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /** xpt_warn_report: always print "xen-pt-dm: warning: <msg>". */
 void xpt_warn_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/** xpt_info_report: always print "xen-pt-dm: <msg>" (what an administrator must see in
+ *  qemu-dm-GUEST.log without -d: each attach). */
+void xpt_info_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/**
+ * xpt_log_set_timestamp: start every line with the UTC time, ISO 8601 with
+ * microseconds ("2026-12-04T15:40:01.123456Z xen-pt-dm: ..."), as QEMU's
+ * `-msg timestamp=on` does (QEMU util/error-report.c).
+ */
+void xpt_log_set_timestamp(bool on);
+
 /**
  * XptRateLimit: allows @burst events per @interval_ms; the rest are counted as
  * suppressed and reported ("N similar messages suppressed") with the next allowed one.

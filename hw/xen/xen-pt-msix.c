@@ -490,3 +490,8 @@ void xpt_pt_msix_free(XptPtDevice *d)
 {
     g_clear_pointer(&d->msix, msix_destroy);
 }
+
+unsigned xpt_pt_msix_nr_entries(const XptPtMsix *m)
+{
+    return m->nr_entries;
+}

@@ -62,6 +62,9 @@ typedef struct XptPtMsix XptPtMsix;
  */
 bool xpt_pt_msix_init(XptPtDevice *d, GError **errp);
 
+/** xpt_pt_msix_nr_entries: the table's size, 1..2048 entries (Message Control). */
+unsigned xpt_pt_msix_nr_entries(const XptPtMsix *m);
+
 /**
  * xpt_pt_msix_ctrl_write: the guest wrote Message Control (cap +2, 2 bytes) = @guest_val
  * (@valid: the bits the access covered). Enable/function-mask transitions map, bind,
