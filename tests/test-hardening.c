@@ -317,6 +317,124 @@ static void test_romfile_refused(void)
     xpt_test_rmtree(dir);
 }
 
+static void test_host_dump_fifo(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("xpt-hard-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "dump", NULL);
+    make_fifo(fifo);
+    g_autofree char *args = g_strdup_printf(
+        "-accel qtest -qtest stdio -device xen-pci-passthrough,hostaddr=%s,host-dump=%s",
+        NIC, fifo);
+    g_autofree char *out = run_refused(args);
+    assert_line(out, "xen-pt-dm: error:", NIC, "host-dump", fifo, "FIFO", NULL);
+    g_autofree char *args2 = g_strdup_printf(
+        "-accel qtest -qtest stdio -device xen-pci-passthrough,hostaddr=%s,"
+        "host-dump=/dev/zero", NIC);
+    g_autofree char *out2 = run_refused(args2);
+    assert_line(out2, NIC, "host-dump", "character device", NULL);
+    xpt_test_rmtree(dir);
+}
+
+/* Subprocess: open VIRTIO from a private tree whose @file is a FIFO. */
+static void sysfs_fifo_child(const char *file)
+{
+    g_autofree char *devdir = NULL;
+    g_autofree char *root = copy_tree(VIRTIO, &devdir);
+    g_autofree char *path = g_build_filename(devdir, file, NULL);
+    make_fifo(path);
+    /* Read-only (shadow: libpci opens O_RDONLY, which blocks on a FIFO) and writable. */
+    for (int shadow = 1; shadow >= 0; shadow--) {
+        XptHostOpenOptions o = { .hostaddr = VIRTIO, .sysfs_dir = root, .shadow = shadow };
+        g_autoptr(GError) err = NULL;
+        g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+        g_assert_null(h);
+        g_assert_error(err, XPT_ERROR, XPT_ERROR_INVALID);
+        assert_line(err->message, VIRTIO, file, "FIFO", NULL);
+    }
+    xpt_test_rmtree(root);
+}
+
+static void test_sysfs_fifo(gconstpointer data)
+{
+    const char *file = data;
+    if (g_test_subprocess()) {
+        sysfs_fifo_child(file);
+        return;
+    }
+    g_test_trap_subprocess(NULL, SUBPROCESS_TIMEOUT_US, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+/* A copy of VIRTIO with a ROM resource of 2 KiB and a "rom" file of @rom_bytes bytes,
+ * or a FIFO when @rom_bytes is 0. */
+static char *rom_tree(size_t rom_bytes, char **rom_path)
+{
+    g_autofree char *devdir = NULL;
+    char *root = copy_tree(VIRTIO, &devdir);
+    g_autofree char *res = g_build_filename(devdir, "resource", NULL);
+    set_line(res, 6, "0x00000000fe000000 0x00000000fe0007ff 0x0000000000046200");
+    *rom_path = g_build_filename(devdir, "rom", NULL);
+    if (rom_bytes) {
+        g_autofree char *image = g_malloc0(rom_bytes);
+        image[0] = 0x55;
+        image[1] = (char)0xaa;
+        g_assert_true(g_file_set_contents(*rom_path, image, (gssize)rom_bytes, NULL));
+    } else {
+        make_fifo(*rom_path);
+    }
+    return root;
+}
+
+static void rom_child(size_t rom_bytes, const char *why)
+{
+    g_autofree char *rom = NULL;
+    g_autofree char *root = rom_tree(rom_bytes, &rom);
+    XptHostOpenOptions o = { .hostaddr = VIRTIO, .sysfs_dir = root };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+    g_assert_no_error(err);
+    size_t len = 1;
+    g_autofree uint8_t *data = xpt_host_pci_read_rom(h, &len, &err);
+    xpt_test_rmtree(root);
+    g_assert_null(data);
+    g_assert_cmpuint(len, ==, 0);
+    g_assert_nonnull(err);
+    assert_line(err->message, VIRTIO, rom, why, NULL);
+}
+
+static void test_sysfs_rom(void)
+{
+    if (g_test_subprocess()) {
+        if (g_strcmp0(g_getenv("XPT_HARD_CASE"), "fifo") == 0) {
+            rom_child(0, "FIFO");
+        } else {
+            rom_child(4096, "more than the 2048");   /* larger than the ROM BAR */
+        }
+        return;
+    }
+    /* A ROM file the size of the ROM BAR is read. */
+    {
+        g_autofree char *rom = NULL;
+        g_autofree char *root = rom_tree(2048, &rom);
+        XptHostOpenOptions o = { .hostaddr = VIRTIO, .sysfs_dir = root };
+        g_autoptr(GError) err = NULL;
+        g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+        g_assert_no_error(err);
+        size_t len = 0;
+        g_autofree uint8_t *data = xpt_host_pci_read_rom(h, &len, &err);
+        g_assert_no_error(err);
+        g_assert_cmpuint(len, ==, 2048);
+        xpt_test_rmtree(root);
+    }
+    static const char *const cases[] = { "fifo", "big" };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_setenv("XPT_HARD_CASE", cases[i], TRUE);
+        g_test_trap_subprocess(NULL, SUBPROCESS_TIMEOUT_US, G_TEST_SUBPROCESS_DEFAULT);
+        g_test_trap_assert_passed();
+    }
+    g_unsetenv("XPT_HARD_CASE");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -326,5 +444,10 @@ int main(int argc, char **argv)
     g_test_add_func("/hardening/vpd/write-dropped", test_vpd_write_dropped);
     g_test_add_func("/hardening/vpd/write-permissive", test_vpd_write_permissive);
     g_test_add_func("/hardening/files/romfile", test_romfile_refused);
+    g_test_add_func("/hardening/files/host-dump-fifo", test_host_dump_fifo);
+    g_test_add_data_func("/hardening/files/sysfs-config-fifo", "config", test_sysfs_fifo);
+    g_test_add_data_func("/hardening/files/sysfs-resource-fifo", "resource",
+                         test_sysfs_fifo);
+    g_test_add_func("/hardening/files/sysfs-rom", test_sysfs_rom);
     return g_test_run();
 }

@@ -12,6 +12,7 @@
 #include "hw/host/host-libpci.h"
 #include "util/bytes.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define HOST_FILL_FLAGS (PCI_FILL_IDENT | PCI_FILL_IRQ | PCI_FILL_BASES | \
@@ -520,6 +521,32 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
     return true;
 }
 
+/*
+ * Before libpci opens anything: the dump file, or the device's sysfs "config" and
+ * "resource" files, must be regular files, checked without blocking (util/file.h).
+ * libpci opens them with a plain open(), which blocks forever on a FIFO. Files that do
+ * not exist are left to libpci, which reports them.
+ */
+static bool check_host_files(const XptHostPci *h, const char *dump_file, GError **errp)
+{
+    static const char *const sysfs_files[] = { "config", "resource" };
+
+    if (dump_file) {
+        return xpt_file_check_regular(dump_file, h->sbdf, "host-dump", XPT_FILE_MAX,
+                                      NULL, errp);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(sysfs_files); i++) {
+        g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
+                                                 h->sbdf, sysfs_files[i], NULL);
+        g_autofree char *what = g_strdup_printf("sysfs %s file", sysfs_files[i]);
+        if (g_file_test(path, G_FILE_TEST_EXISTS) &&
+            !xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX, NULL, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
 {
     unsigned seg, bus, dev, fn;
@@ -544,6 +571,9 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
     h->source = g_strdup(opts->dump_file ? opts->dump_file
                          : opts->sysfs_dir ? opts->sysfs_dir : "/sys");
 
+    if (!check_host_files(h, opts->dump_file, errp)) {
+        return NULL;
+    }
     h->acc = xpt_libpci_new(opts->dump_file, h->source, !h->shadow, h->sbdf, errp);
     if (!h->acc) {
         return NULL;
@@ -663,10 +693,10 @@ const XptHostWrite *xpt_host_pci_writes(const XptHostPci *h, size_t *n)
     return (const XptHostWrite *)(void *)h->writes->data;
 }
 
-/* Write "1" or "0" to the sysfs rom file (enables/disables reading it). */
+/* Write "1" or "0" to the sysfs rom file (enables/disables reading it); never blocks. */
 static bool rom_file_enable(const char *path, const char *sbdf, bool on, GError **errp)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
     if (fd < 0 || write(fd, on ? "1" : "0", 1) != 1) {
         int err = errno;
@@ -697,27 +727,29 @@ uint8_t *xpt_host_pci_read_rom(XptHostPci *h, size_t *len, GError **errp)
 
     g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
                                              h->sbdf, "rom", NULL);
-    g_autoptr(GError) local_err = NULL;
-    char *data = NULL;
-    gsize n = 0;
-
-    if (!rom_file_enable(path, h->sbdf, true, errp)) {
+    /* The sysfs rom file is as large as the ROM BAR (Linux pci_create_attr): a file
+     * that is not regular or larger than the BAR (and 16 MiB) is not the device's ROM,
+     * and is refused before it is enabled or read (util/file.h). */
+    uint64_t max = MIN(h->rom.size, (uint64_t)XPT_FILE_MAX);
+    if (!xpt_file_check_regular(path, h->sbdf, "expansion ROM file", max, NULL, errp) ||
+        !rom_file_enable(path, h->sbdf, true, errp)) {
         return NULL;
     }
-    bool ok = g_file_get_contents(path, &data, &n, &local_err);
-    bool off = rom_file_enable(path, h->sbdf, false, ok && n ? errp : NULL);
-    if (!ok || !n) {
+    g_autoptr(GError) local_err = NULL;
+    g_autofree uint8_t *data = xpt_file_read_regular(path, h->sbdf, "expansion ROM file",
+                                                     max, len, &local_err);
+    bool off = rom_file_enable(path, h->sbdf, false, data && *len ? errp : NULL);
+    if (!data || !*len) {
+        *len = 0;
         g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
                     "%s: cannot read the expansion ROM from %s (%s); the ROM may be "
                     "invalid or shadowed by the host firmware", h->sbdf, path,
                     local_err ? local_err->message : "empty");
-        g_free(data);
         return NULL;
     }
     if (!off) {
-        g_free(data);
+        *len = 0;
         return NULL;
     }
-    *len = n;
-    return (uint8_t *)data;
+    return g_steal_pointer(&data);
 }

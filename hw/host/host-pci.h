@@ -85,6 +85,8 @@ typedef struct XptHostPci XptHostPci;
  *   XPT_ERROR_INVALID      malformed hostaddr; a dump region without "[size=…]" that
  *                          is unassigned (base 0) or that the dump's layout does not
  *                          bound (hw/host/dump-layout.h);
+ *                          host-dump=, or the device's sysfs "config" or "resource",
+ *                          not a regular file (a FIFO is never opened blocking);
  *   XPT_ERROR_NOT_FOUND    no such device in the sysfs tree / dump, or unreadable file;
  *   XPT_ERROR_IO           the 256-byte config header could not be read (a sysfs
  *                          "config" cut to 64 bytes for a reader without
@@ -174,7 +176,9 @@ void xpt_host_pci_inject_fault(XptHostPci *h, bool is_write, int err, unsigned c
 void xpt_host_pci_set_gone(XptHostPci *h, bool gone);
 
 /** Read the expansion ROM contents (sysfs "rom" file) into a new buffer, or NULL with
- *  XPT_ERROR_NOT_FOUND if the backend has none (dumps). *len in bytes. */
+ *  XPT_ERROR_NOT_FOUND if the backend has none (dumps). *len in bytes. The file must be
+ *  a regular file of at most the ROM BAR size (and 16 MiB), checked without blocking
+ *  before it is enabled or read (util/file.h). */
 uint8_t *xpt_host_pci_read_rom(XptHostPci *h, size_t *len, GError **errp);
 
 #endif
