@@ -5,7 +5,7 @@
 # Every target first installs missing Debian packages (scripts/install-deps.sh).
 
 BUILD   := build
-# Where tests and the demo find ../shared/fixtures, also from a clone made elsewhere.
+# Where tests and the demo find the fixtures: tests/fixtures unless XPT_FIXTURES says.
 XPT_FIXTURES ?= $(shell sh scripts/fixtures-dir.sh)
 export XPT_FIXTURES
 CC      ?= cc

@@ -4,7 +4,7 @@
 # real-hardware dump when the machine has no PCI endpoint, and show the guest's view.
 set -eu
 BUILD=${1:-build}
-FIXTURES=${XPT_FIXTURES:-../shared/fixtures}
+FIXTURES=${XPT_FIXTURES:-tests/fixtures}
 
 dev=""
 for d in /sys/bus/pci/devices/*; do

@@ -108,7 +108,7 @@ static const PolicyCase policy_cases[] = {
 static const char *fixture_root(void)
 {
     const char *root = g_getenv("XPT_FIXTURES");
-    return root && *root ? root : "../shared/fixtures";
+    return root && *root ? root : "tests/fixtures";
 }
 
 static void test_policy_case(gconstpointer data)

@@ -18,7 +18,7 @@ const char *xpt_test_fixture(const char *relpath)
     const char *env = g_getenv("XPT_FIXTURES");
     g_autofree char *base = env && *env
                             ? g_canonicalize_filename(env, NULL)
-                            : g_canonicalize_filename("../shared/fixtures", XPT_TEST_ROOT);
+                            : g_canonicalize_filename("tests/fixtures", XPT_TEST_ROOT);
     g_autofree char *path = g_build_filename(base, relpath, NULL);
     return g_intern_string(path);
 }

@@ -9,9 +9,9 @@
 #include "qtest/client.h"
 
 /**
- * xpt_test_fixture: absolute path of @relpath under the shared fixtures directory
- * ($XPT_FIXTURES if set, else ../shared/fixtures next to the repository root, the
- * directory the tests run from). The string is interned: never free it.
+ * xpt_test_fixture: absolute path of @relpath under the fixtures directory
+ * ($XPT_FIXTURES if set, else tests/fixtures of the repository root, the directory the
+ * tests run from; tests/fixtures/README.md gives each file's provenance). The string is interned: never free it.
  */
 const char *xpt_test_fixture(const char *relpath);
 

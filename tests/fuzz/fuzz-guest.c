@@ -278,7 +278,7 @@ static void init_once(void)
     }
     const char *root = g_getenv("XPT_FIXTURES");
     if (!root || !*root) {
-        root = "../shared/fixtures";
+        root = "tests/fixtures";
     }
     g_autoptr(GError) err = NULL;
     tmp_root = g_dir_make_tmp("xpt-fuzz-XXXXXX", &err);

@@ -47,7 +47,7 @@ typedef enum {
 /**
  * LLVMFuzzerTestOneInput: run one input against a fresh simulated hypervisor and xenfv
  * machine; abort() with a message on stderr when an oracle fails. Always returns 0.
- * Environment: XPT_FIXTURES (fixture root, default ../shared/fixtures), XPT_FUZZ_TRACE=1
+ * Environment: XPT_FIXTURES (fixture root, default tests/fixtures), XPT_FUZZ_TRACE=1
  * (print each operation and the sim's final state), XPT_FUZZ_LOG=1 (keep the device
  * model's warnings on stderr) or XPT_FUZZ_LOG=CATEGORIES (also the -d categories,
  * e.g. hv,pci).

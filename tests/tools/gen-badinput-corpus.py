@@ -20,10 +20,10 @@ construction, and written with that expected outcome:
                substring. Seeds: four fixture endpoints reduced to their header line, the
                Region/ROM lines with [size=...] and the 256-byte hex rows.
 
-Placeholders the test substitutes: @FIXTURES@ (the shared fixtures directory), @TMP@ (a
+Placeholders the test substitutes: @FIXTURES@ (the fixtures directory), @TMP@ (a
 fresh temporary directory), @CORPUS@ (tests/corpus).
 
-Usage: tests/tools/gen-badinput-corpus.py [FIXTURES_DIR]   (default ../shared/fixtures)
+Usage: tests/tools/gen-badinput-corpus.py [FIXTURES_DIR]   (default tests/fixtures)
 The output is deterministic (fixed seed); rerun it after changing it and commit the
 result.
 """
@@ -36,7 +36,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(REPO, "tests", "corpus")
-FIX = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "..", "shared", "fixtures"))
+FIX = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "tests", "fixtures"))
 rng = random.Random(20240606)
 
 
