@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # xen-pt-dm — GNU make. Objects under build/, binary build/xen-pt-dm.
 #   make          build the device model
 #   make demo     the main job: pass a real device through under qtest and show the guest view

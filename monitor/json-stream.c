@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QMP input framing on top of json-glib; see monitor/json-stream.h. */
 #include "monitor/json-stream.h"
 

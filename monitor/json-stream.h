@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP input framing: splits a byte stream into JSON values and parses each with
  * json-glib. QMP has no line framing: QEMU's JSON streamer dispatches a value as soon as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP commands (monitor/qmp.h lists them). Argument shapes and replies follow the
  * QEMU 7.2 QAPI schema (qapi/control.json, qapi/run-state.json, qapi/qdev.json,

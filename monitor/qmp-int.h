@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internal interface between the QMP protocol (monitor/qmp.c) and the command
  * implementations (monitor/qmp-cmds.c, monitor/query-pci.c). Not for other modules.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP protocol: monitors, sessions (greeting, capabilities negotiation), request
  * checking and dispatch, replies and events; see monitor/qmp.h. Request checks follow

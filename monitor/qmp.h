@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP server: the JSON control protocol libxl and QEMU's libqtest speak to a device
  * model (SPEC §7; reference/qtest-qmp.md §qmp and §libqtest; reference/toolstack.md

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * query-pci (QEMU 7.2 qapi/pci.json; reply shape as fixtures/qemu-7.2-reference/
  * query-pci-pc-with-e1000.json; reference/qtest-qmp.md §qmp):

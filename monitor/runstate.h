@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The VM run state as QMP reports it (QEMU 7.2 qapi/run-state.json, RunState; libxl's
  * use in reference/toolstack.md §launch: with -S it expects "prelaunch", then sends

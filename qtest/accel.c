@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qtest accelerator glue (qtest/accel.h). */
 #include "qtest/accel.h"
 

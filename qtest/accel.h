@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The qtest accelerator: the simulated hypervisor, the qtest server and the machine
  * wired together (SPEC §2). Guest I/O: qtest line → xen-sim routing → ioreq_t →

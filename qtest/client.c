@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Test-side qtest client; see qtest/client.h. Mirrors QEMU's tests/qtest/libqtest.c:
  * the test listens, the binary connects out, and any protocol failure aborts the test.

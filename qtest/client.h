@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Test-side client of xen-pt-dm's qtest accelerator (tests and the demo only; not linked
  * into the device model). Mirrors QEMU's libqtest: it listens on a unix socket, starts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP side of the test client (qtest/client.h "QMP client"): the binary's monitor as
  * libqtest sees it (reference/qtest-qmp.md §qmp, §libqtest). Tests and tools only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The qtest commands (reference/qtest-qmp.md §qtest protocol; replies as QEMU 7.2
  * system/qtest.c): strict argument parsing, then the backend call. Bad input is answered

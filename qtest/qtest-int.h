@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internals of the qtest server shared by its two halves: qtest/qtest.c (line handling,
  * transports, -qtest-log) and qtest/qtest-cmds.c (argument parsing and the commands).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qtest protocol server, line handling and transports; see qtest/qtest.h (the commands
  * are in qtest/qtest-cmds.c).

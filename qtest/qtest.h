@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qtest protocol server (reference/qtest-qmp.md §qtest; QEMU 7.2 system/qtest.c).
  *

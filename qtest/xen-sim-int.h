@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Internals of the simulated hypervisor (qtest/xen-sim.h), shared by its source files:
  *   xen-sim.c        life cycle, fault injection, mappings, claims, guest memory, grants

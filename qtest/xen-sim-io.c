@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Routing of qtest accesses through the simulated hypervisor (qtest/xen-sim.h §routing):
  * each access becomes what Xen 4.17 does with a guest access — a direct p2m / port

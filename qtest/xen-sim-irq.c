@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Interrupt operations of the simulated hypervisor (qtest/xen-sim.h): PCI link routes,
  * ISA IRQ levels, the pirq table (GSI and MSI/MSI-X sources) and MSI / INTx bindings,

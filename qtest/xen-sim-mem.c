@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Data structures of the simulated hypervisor (qtest/xen-sim-int.h): range sets with
  * Xen's merge and limit semantics (xen/common/rangeset.c), p2m MMIO extents, and sparse

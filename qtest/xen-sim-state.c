@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Introspection of the simulated hypervisor (qtest/xen-sim.h): the state as JSON
  * (json-glib), the leak report, and the "xen-sim ..." qtest extension commands.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The simulated hypervisor (qtest/xen-sim.h): life cycle, fault injection, and the
  * hypervisor operations on mappings, claims, guest memory and grants with Xen 4.17's

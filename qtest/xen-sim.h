@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The simulated hypervisor of the qtest accelerator (SPEC §2). Not a mock: it models the
  * Xen 4.17 state the device model changes and enforces Xen's rules, so that what passes

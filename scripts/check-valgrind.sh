@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make check-valgrind: run test programs (arguments) that drive the real binary with the
 # binary under valgrind (XPT_BINARY=scripts/valgrind-wrapper.sh), like tests/run-tests.sh;
 # then check every valgrind log: a memcheck error or a definite leak in any process is a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make demo: pass a real device of this machine through under the qtest accelerator
 # (read-only: its config space is read once, nothing is written to it), or a bundled
 # real-hardware dump when the machine has no PCI endpoint, and show the guest's view.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian 12 packages xen-pt-dm needs to build, run its demo and its tests.
 # Called by `make` before anything else; installs only what is missing.
 # Must run as root on a machine without the packages (apt-get); as any user when all are present.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # XPT_BINARY wrapper for `make check-valgrind` (scripts/check-valgrind.sh): runs the device
 # model under valgrind's memcheck with the arguments the test gave. Any memcheck error,
 # and any leak valgrind finds "definitely lost", makes the process exit with status 99

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* -chroot, -runas and -sandbox (system/privileges.h). */
 #include "system/privileges.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Confinement after start-up (SPEC §7 "Privileges"; reference/toolstack.md §launch,
  * dm_restrict): -chroot DIR, -runas USER|UID:GID and -sandbox on[,...], in QEMU's order.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main(): command line → machine → accelerator → main loop (SPEC §7, §8).
  * Option syntax follows QEMU (single dash, "-opt value"); the subset libxl passes is

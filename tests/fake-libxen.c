@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fake libxen for the xen accelerator's tests (tests/fake-libxen.h). Tests only: linked
  * into build/tests/test-xen-accel in place of -lxenctrl -lxendevicemodel

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A fake of exactly the libxen functions the xen accelerator calls (xen/xen-accel.c,
  * xen/hvops-xen.c), for tests only. tests/fake-libxen.c defines them with the prototypes

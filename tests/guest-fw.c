@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Guest firmware behaviour for tests and the demo (tests/guest-fw.h). */
 #include "tests/guest-fw.h"
 

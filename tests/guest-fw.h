@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Guest-side firmware for tests and the demo: what hvmloader does to bus 0
  * (reference/toolstack.md §firmware), through the qtest client.

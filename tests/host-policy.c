@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Host config-write policy oracle (tests/host-policy.h). */
 #include "tests/host-policy.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Host config-write policy of xen-pci-passthrough, as an oracle for tests and the fuzzer
  * (issue 6; ../shared/reference/config-space.md §Invariants 1–4 and the register tables).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run every test program with TAP output, print each failure, and end with the line
 # "N passed, N failed". Exit status 1 if anything failed. No test vanishes from the
 # count: a program that aborts or exits non-zero has every test it lists (GLib's -l)

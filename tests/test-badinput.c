@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The bad-input corpus (tests/corpus/, generated from real inputs by
  * tests/tools/gen-badinput-corpus.py; its docstring describes the formats) run against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guest BAR model (hw/pci/bar.h; PCI LB 3.0 §6.2.5.1–2): what firmware reads back when
  * it sizes a BAR, type bits, address decoding and which placements are usable — for every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Deprivileging (SPEC §7 "Privileges"; reference/toolstack.md §launch, dm_restrict):
  * -sandbox, -runas and -chroot through the real binary under -accel qtest, and the

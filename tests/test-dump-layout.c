@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Size upper bounds from the layout of hex-only lspci dumps (hw/host/dump-layout.c) and
  * their use by the dump backend (hw/host/host-pci.c), on pciutils' real tree dumps.

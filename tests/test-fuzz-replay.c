@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Replay of the fuzzer's saved corpus (issue 6): every file of tests/fuzz/corpus/ (or of
  * the directory $XPT_FUZZ_CORPUS, or that one file) goes through the same

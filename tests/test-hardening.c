@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Host-side hardening of issue 13 (items 1, 3, 4 and 5): lying or hostile host data and
  * files, checked on the host backend directly and through the real binary under qtest.

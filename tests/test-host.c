@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Host PCI device tests: hw/host/host-pci.c and host-dump.c against the real fixtures
  * (pciutils' lspci dumps and a Firecracker sysfs copy), plus this machine's /sys.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ACPI hot-plug hardware as the Xen 4.17 DSDT drives it (reference/toolstack.md §acpi):
  * PIIX4 PM at 00:01.3, GPE0 at 0xAFE0 with the SCI on ISA IRQ 9, the PCI hot-plug

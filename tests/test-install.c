@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * `make install` and the man page (docs/xen-pt-dm.1).
  *

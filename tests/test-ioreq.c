@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the ioreq dispatcher (xen/ioreq.c), driven with the ioreq_t of Xen's own
  * header <xen/hvm/ioreq.h>, filled the way Xen fills it (reference/xen-abi.md §ioreq_t).

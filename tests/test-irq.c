@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * INTx and MSI through the simulated hypervisor, end to end (SPEC §6; reference/xen-abi.md
  * §Interrupts and §Call sequences; reference/config-space.md "MSI (05)"). The guest side

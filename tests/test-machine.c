@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xenfv machine's own registers, end to end under -accel qtest: the i440FX CONFADD
  * register at 0xCF8 (82441FX datasheet §3.2.1) and the claim that makes Xen forward it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI-X end to end (SPEC §6; reference/config-space.md "MSI-X (11)", "MSI-X table
  * (trapped pages)"; reference/xen-abi.md §Interrupts and §Call sequences): the real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * End-to-end passthrough tests: the real binary under -accel qtest, driven through the
  * qtest protocol like a guest, with real devices from ../shared/fixtures as hosts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Power-off and reboot, end to end through the real binary under -accel qtest (issue 12
  * item 2; SPEC §10): the PIIX4 PM1a control register at Xen 4.17's PM1a_CNT_BLK

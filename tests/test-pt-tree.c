@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * End-to-end passthrough of the endpoints of pciutils' hex-only tree dumps
  * (tree-asus-p6t6, tree-fsl-p2020): their BAR sizes are the upper bounds of the dump's

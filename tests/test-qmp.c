@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QMP monitor end to end (monitor/qmp.h): the real binary under -accel qtest with the
  * monitors libxl and libqtest use, driven through real sockets and pipes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * qtest protocol server (qtest/qtest.c) and test client (qtest/client.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for the config-space register framework (hw/pci/regs.c) against a fake host
  * device: a 256-byte host config space plus a log of every host write. The tables below

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Security regression suite (issue 6): one test per class of
  * ../shared/reference/config-space.md §"Invariants (what went wrong before)", fault

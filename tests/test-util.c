@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for util/opts.c and util/log.c. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xen accelerator (xen/xen-accel.c) and the libxen hypervisor operations
  * (xen/hvops-xen.c) against a fake libxen (tests/fake-libxen.c), linked in place of the

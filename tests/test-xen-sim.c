@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests of the simulated hypervisor (qtest/xen-sim.h), driven directly (no binary):
  * Xen's rules for every operation, fault injection, routing of qtest accesses through a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Test helpers; see tests/testutil.h. */
 #include "tests/testutil.h"
 

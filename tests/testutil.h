@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Test helpers shared by the tests/ programs: fixture paths and temporary trees.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Byte-level helpers of every access path (config space, ports, MMIO, guest memory):
  * widths are 1 to 8 bytes and values are little-endian, as on x86 and PCI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Character devices: unix sockets, inherited sockets and stdio; see util/chardev.h. */
 #include "util/chardev.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Character devices: the byte-stream transports of QEMU's -chardev / -qmp / -qtest
  * options (QEMU 7.2 qemu-options.hx "-chardev socket", docs/interop/qmp-spec.rst;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* GError domains; see util/error.h. */
 #include "util/error.h"
 

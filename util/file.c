@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Non-blocking, size-checked reads of regular files; see util/file.h. */
 #include "util/file.h"
 

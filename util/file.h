@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Reading files named by the user or found in a host tree without blocking or
  * reading forever (issue 13 item 5).

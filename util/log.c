@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging (-D, -d) and the rate limiter; see util/log.h. */
 #include "util/log.h"
 

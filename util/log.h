@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Logging: QEMU-style -D FILE and -d CATEGORIES, plus a rate limiter for anything a
  * guest can trigger (XSA-130: a guest must not be able to flood the host's logs).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* QEMU-style option strings (QemuOpts rules); see util/opts.h. */
 #include "util/opts.h"
 

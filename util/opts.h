@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * QEMU-style option strings: "driver,key=value,key2=value2" (-device),
  * "key=value,..." (-machine, -accel with an implied first key), with ",," as an

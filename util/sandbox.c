@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -sandbox: the seccomp allow-list (util/sandbox.h). Built with libseccomp only: no
  * hand-written BPF.

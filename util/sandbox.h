@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -sandbox: a seccomp allow-list built with libseccomp (SPEC §7 "Privileges").
  *

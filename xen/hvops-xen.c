@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * XptHvOps on libxenctrl / libxendevicemodel / libxenforeignmemory (xen/hvops-xen.h).
  * Call shapes: reference/xen-abi.md §dm_op, §Interrupts, §Call sequences; prototypes:

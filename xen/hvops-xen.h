@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The hypervisor operations of the xen accelerator: XptHvOps (xen/hvops.h) implemented
  * with libxenctrl, libxendevicemodel and libxenforeignmemory of Xen 4.17, exactly as

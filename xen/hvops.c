@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Wrappers around the hypervisor-operations vtable (xen/hvops.h): one place that logs
  * every operation under `-d hv` and turns a negative errno into a GError naming the call.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Hypervisor operations: everything the device model asks of Xen, behind one vtable with
  * two implementations — libxen (xen accelerator, xen/hvops-xen.c, issue 4) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The ioreq dispatcher (xen/ioreq.h): one entry point for guest I/O of both accelerators.
  * Semantics of ioreq_t fields: reference/xen-abi.md §ioreq_t, xen/include/public/hvm/ioreq.h.

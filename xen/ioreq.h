@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The ioreq dispatcher: the single entry point for guest I/O, called by both
  * accelerators (xen: from the shared ioreq page; qtest: from the simulated hypervisor).

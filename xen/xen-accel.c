@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xen accelerator (xen/xen-accel.h): ioreq server, ioreq page, event channels,
  * xenstore. Call sequences: reference/xen-abi.md §Call sequences; ioreq_t protocol:

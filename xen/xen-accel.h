@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xen accelerator (SPEC §2): guest I/O arrives from Xen as ioreq_t in the ioreq
  * server's synchronous page, signalled per vCPU on an event channel, and goes to the same

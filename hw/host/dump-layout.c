@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Region size upper bounds from an lspci dump's layout; see hw/host/dump-layout.h. */
 #include "hw/host/dump-layout.h"
 

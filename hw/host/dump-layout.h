@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Upper bounds for region sizes from the layout of an lspci dump (internal to hw/host).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A window of a host memory BAR through sysfs resourceN, or a shadow; see host-bar.h. */
 #include "hw/host/host-bar.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Direct access to a window of a host memory BAR: the device model's own view of the
  * MSI-X table pages, whose bytes outside the table (the PBA, other device registers)

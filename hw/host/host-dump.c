@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Region sizes from the -vv text of an lspci dump; see hw/host/host-dump.h. */
 #include "hw/host/host-dump.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Region sizes from an `lspci -vv -xxx[x]` dump (internal to hw/host).
  *

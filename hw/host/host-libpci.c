@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libpci calls that never exit(); see hw/host/host-libpci.h. */
 #include "hw/host/host-libpci.h"
 

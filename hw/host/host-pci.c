@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Host PCI device through libpci (sysfs or dump), with a shadow; see hw/host/host-pci.h. */
 #include "hw/host/host-pci.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Host PCI device: the real device behind a passthrough slot, opened through libpci.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ACPI GPE0, PCI hot-plug and CPU presence registers (hw/i386/acpi-hotplug.h). */
 #include "hw/i386/acpi-hotplug.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ACPI hot-plug hardware the Xen 4.17 guest DSDT drives (reference/toolstack.md §acpi;
  * tools/libacpi/mk_dsdt.c; QEMU 7.2 hw/acpi/pcihp.c in its legacy PIIX mode):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * i440FX host bridge and PIIX3 ISA bridge config spaces (hw/i386/chipset.h).
  * IDs, revision and subsystem as QEMU's pc machine presents them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Chipset functions firmware expects on bus 0 (reference/toolstack.md §firmware):
  * i440FX host bridge 8086:1237 at 00.0 and PIIX3 ISA bridge 8086:7000 at 01.0, whose

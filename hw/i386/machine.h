@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xenfv machine (SPEC §4): bus 0 with the i440FX host bridge at 00.0, PIIX3 at 01.0,
  * and passthrough devices from slot 2 up; slots 6 and 7 (the hotplug-slots machine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PIIX4 PM1a control register at Xen's PM1a_CNT_BLK (hw/i386/pm.h). */
 #include "hw/i386/pm.h"
 

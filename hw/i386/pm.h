@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * PIIX4 PM1a control register (PMCNTRL, PIIX4 datasheet §7.2.3; ACPI 6.4 §4.8.3.2.1
  * "PM1 Control Registers") at the address Xen 4.17's ACPI tables give the guest:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Power requests a guest makes through the chipset (hw/i386/pm.c PM1a control,
  * hw/i386/chipset.c reset control 0xCF9) or the monitor makes (QMP system_reset), and

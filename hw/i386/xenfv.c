@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xenfv machine: bus 0, dispatcher, chipset, and the slot rules of SPEC §4
  * (hw/i386/machine.h).

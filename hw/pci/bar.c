@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* BAR sizing and decoding (hw/pci/bar.h; PCI LB 3.0 §6.2.5). */
 #include "hw/pci/bar.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guest view of a BAR (PCI LB 3.0 §6.2.5.1, expansion ROM §6.2.5.2): sizing masks,
  * type bits and address decoding, independent of how a device backs the BAR.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Fully emulated config space (hw/pci/emu-config.h). */
 #include "hw/pci/emu-config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A fully emulated config space (for chipset functions): 256 bytes of value plus a
  * per-byte writable mask and write-1-to-clear mask, like QEMU's PCIDevice config/wmask/

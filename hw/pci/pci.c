@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Bus 0 of the guest: devfn table, SBDF claims and access validation (hw/pci/pci.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Guest PCI bus 0: 32 slots × 8 functions, config dispatch by devfn.
  *

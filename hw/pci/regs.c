@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Config-space register framework: group discovery, capability chain, and the read/write
  * rules documented in hw/pci/regs.h (SPEC §5, reference/config-space.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Config-space register framework (SPEC §5). A device's config space is described by
  * register groups (the header and each capability kind), each a table of rows

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * BARs and expansion ROM of xen-pci-passthrough (SPEC §6): guest BAR sizes from the host,
  * the unaligned-BAR refusal, and remapping guest placements onto host BARs through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Capability register tables of xen-pci-passthrough (reference/config-space.md
  * "Capabilities handled"; PCI LB 3.0 §6.7–6.8, PCI PM 1.2 §3.2, PCIe Base §7.5.3;

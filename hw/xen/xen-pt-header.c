@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Type-0 header register table of xen-pci-passthrough (reference/config-space.md
  * "Type-0 header"; PCI LB 3.0 §6.2; QEMU hw/xen/xen_pt_config_init.c header rows).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * INTx of xen-pci-passthrough (SPEC §6; reference/xen-abi.md §Interrupts and §Call
  * sequences "Attach"/"Detach"; QEMU hw/xen/xen_pt.c xen_pt_realize). The guest pin is the

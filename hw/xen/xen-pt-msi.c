@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI of xen-pci-passthrough and the per-vector map/bind helpers MSI-X shares
  * (hw/xen/xen-pt-msi.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI of xen-pci-passthrough, and the per-vector hypervisor state shared with MSI-X
  * (SPEC §6; reference/config-space.md "MSI (05)"; reference/xen-abi.md §Interrupts,

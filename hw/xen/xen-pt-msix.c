@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI-X of xen-pci-passthrough: see hw/xen/xen-pt-msix.h. Semantics follow QEMU 7.2
  * hw/xen/xen_pt_msi.c (entry latches, per-entry `updated`, table_base = host BAR base,

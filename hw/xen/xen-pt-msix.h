@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * MSI-X of xen-pci-passthrough (SPEC §6; reference/config-space.md "MSI-X table
  * (trapped pages)"; reference/xen-abi.md §Interrupts and §Call sequences; PCI LB 3.0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xen-pci-passthrough device: properties, realize/unrealize, config access glue between
  * bus 0, the register framework and the host backend (hw/xen/xen-pt.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * xen-pci-passthrough: a host PCI device presented in a guest slot (SPEC §5, §6).
  *

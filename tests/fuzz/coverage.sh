@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Line coverage summary of a gcc --coverage build after a run (make coverage):
 #   sh tests/fuzz/coverage.sh BUILD DIR...
 # prints one line per source file of each DIR and a total per DIR, from gcov's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness: a hostile guest against the xenfv machine with passthrough fixture
  * devices, in process (tests/fuzz/fuzz-guest.h).

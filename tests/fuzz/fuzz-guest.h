@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer harness of a hostile guest (issue 6 "Fuzzer"): tests/fuzz/fuzz-guest.c.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write the seed corpus of the guest fuzzer (tests/fuzz/fuzz-guest.h) to tests/fuzz/corpus/.
 
 Each seed is a short, meaningful operation sequence in the harness's input encoding

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Generate tests/corpus/: the bad-input corpus of tests/test-badinput.c.
 
 Every case is derived from a real input by a mutation whose outcome is known by

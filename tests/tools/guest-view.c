@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guest-view: the demo's guest. Starts xen-pt-dm under the qtest accelerator with the
  * given -device options, does what hvmloader does to bus 0, and prints what the guest
