@@ -17,6 +17,7 @@
 #include "monitor/qmp.h"
 #include "monitor/runstate.h"
 #include "qtest/accel.h"
+#include "system/compat-opts.h"
 #include "system/privileges.h"
 #include "xen/xen-accel.h"
 #include "util/chardev.h"
@@ -42,10 +43,7 @@ typedef struct Config {
     const char *runas;       /* -runas USER|UID:GID */
     const char *chroot_dir;  /* -chroot DIR */
     const char *sandbox;     /* -sandbox SPEC */
-    GPtrArray *display;      /* display options accepted and ignored, as typed */
-    bool display_vnc;        /* ... among them -vnc (not none) */
-    bool display_vga;        /* ... a graphics card (-device cirrus-vga/VGA) */
-    bool display_sdl;        /* ... -display sdl */
+    XptDisplayOpts display;  /* display options accepted and ignored */
 } Config;
 
 /* A QMP monitor to open: from -mon chardev=ID,mode=control or -qmp SPEC. */
@@ -97,116 +95,6 @@ static const char usage[] =
     "  -vnc ADDR[,...], -display TYPE, -k KEYMAP, -device cirrus-vga|VGA[,...]\n"
     "                           accepted with one warning: no display is served\n";
 
-/* Options for emulated devices xen-pt-dm does not provide: refused, with the reason. */
-static const struct {
-    const char *opt;
-    const char *why;
-} refused[] = {
-    { "-drive", "xen-pt-dm emulates no disks; use a PV disk (xen-blkfront) or QEMU" },
-    { "-hda", "xen-pt-dm emulates no disks; use a PV disk (xen-blkfront) or QEMU" },
-    { "-cdrom", "xen-pt-dm emulates no disks; use a PV disk (xen-blkfront) or QEMU" },
-    { "-net", "xen-pt-dm emulates no NICs; pass a NIC through or use a PV vif" },
-    { "-netdev", "xen-pt-dm emulates no NICs; pass a NIC through or use a PV vif" },
-    { "-vga", "xen-pt-dm emulates no graphics; configure vga=\"none\"" },
-    { "-serial", "xen-pt-dm emulates no serial port; configure serial=[]" },
-    { "-usb", "xen-pt-dm emulates no USB controller; pass one through" },
-    { "-soundhw", "xen-pt-dm emulates no sound device; pass one through" },
-    { "-spice", "xen-pt-dm serves no display (no SPICE server); configure spice=0" },
-};
-
-/*
- * The graphics cards libxl 4.17 asks a qemu-xen device model for (tools/libs/light/
- * libxl_dm.c libxl__build_device_model_args_new: vga="cirrus", xl's default for HVM,
- * gives "-device cirrus-vga,vgamem_mb=8"; vga="stdvga" gives "-device VGA,vgamem_mb=16").
- * Nothing would show their output (no VNC, no SDL), so they are left out with the
- * display warning rather than refused.
- */
-static bool is_display_device(const char *spec)
-{
-    static const char *const cards[] = { "cirrus-vga", "VGA" };
-    size_t len = strcspn(spec, ",");
-    for (size_t i = 0; i < G_N_ELEMENTS(cards); i++) {
-        if (len == strlen(cards[i]) && !strncmp(spec, cards[i], len)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/*
- * A display option accepted without effect: remembered for the one warning line of
- * warn_display().
- */
-static void display_ignored(Config *cfg, const char *opt, const char *arg)
-{
-    g_ptr_array_add(cfg->display, arg ? g_strdup_printf("%s %s", opt, arg) : g_strdup(opt));
-}
-
-/*
- * The values QEMU 7.2 takes (qemu-options.hx -display and -vnc): a display type of
- * QEMU's list, optionally with ",options"; for -vnc "none" or an address with a ':'
- * (HOST:DISPLAY, unix:PATH) and ",options". Anything else is a typing error, refused
- * as QEMU refuses it.
- */
-static bool check_display(const char *opt, const char *arg, GError **errp)
-{
-    static const char *const types[] = { "none", "sdl", "gtk", "vnc", "curses",
-                                         "egl-headless", "spice-app", "dbus", "cocoa" };
-    size_t len = strcspn(arg, opt[1] == 'v' ? "," : ",=");
-    if (opt[1] == 'v') {
-        if (!strcmp(arg, "none") || (len && memchr(arg, ':', len))) {
-            return true;
-        }
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-vnc %s: not a VNC address (libxl "
-                    "passes HOST:DISPLAY[,to=99] or none)", arg);
-        return false;
-    }
-    for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
-        if (len == strlen(types[i]) && !strncmp(arg, types[i], len)) {
-            return true;
-        }
-    }
-    g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-display %s: not a display type (libxl "
-                "passes none or sdl)", arg);
-    return false;
-}
-
-/*
- * xl turns VNC on for HVM guests by default and libxl then passes "-vnc
- * 127.0.0.1:0,to=99" and "-device cirrus-vga,vgamem_mb=8" (libxl 4.17
- * libxl__build_device_model_args_new; libxl_create.c libxl__domain_build_info_setdefault
- * turns vnc and findunused on and picks cirrus). QEMU would serve the guest's screen;
- * xen-pt-dm has no display, so it says so in one line (into qemu-dm-NAME.log) and names
- * the xl settings that make libxl stop asking.
- */
-static void warn_display(const Config *cfg)
-{
-    if (!cfg->display->len) {
-        return;
-    }
-    g_autoptr(GString) opts = g_string_new(NULL);
-    for (unsigned i = 0; i < cfg->display->len; i++) {
-        g_string_append_printf(opts, "%s%s", i ? ", " : "",
-                               (const char *)g_ptr_array_index(cfg->display, i));
-    }
-    g_autoptr(GString) fix = g_string_new(NULL);
-    if (cfg->display_vnc) {
-        g_string_append(fix, "vnc=0");
-    }
-    if (cfg->display_vga) {
-        g_string_append_printf(fix, "%svga=\"none\"", fix->len ? " and " : "");
-    }
-    if (cfg->display_sdl) {
-        g_string_append_printf(fix, "%ssdl=0", fix->len ? " and " : "");
-    }
-    if (!fix->len) {
-        g_string_append(fix, "-display none (no keymap=)");
-    }
-    xpt_warn_report("no display is served, the guest gets no graphics card and no VNC "
-                    "server (ignored: %s); set %s in the guest's xl configuration to "
-                    "silence this", opts->str, fix->str);
-}
-
 static bool parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out, GError **errp)
 {
     guint64 v;
@@ -216,59 +104,6 @@ static bool parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *ou
         return false;
     }
     *out = v;
-    return true;
-}
-
-/*
- * -boot [order=]DRIVES[,once=DRIVES][,menu=on|off][,strict=on|off][,splash=FILE]
- * [,splash-time=MS][,reboot-timeout=MS] (QEMU's syntax; DRIVES are letters a-p): checked,
- * then ignored, as the guest's firmware (hvmloader) does the booting.
- */
-/*
- * -msg [timestamp=on|off][,guest-name=on|off] (QEMU's qemu-options.hx): timestamp=on
- * starts every log line with the UTC time; guest-name is accepted (one guest per
- * process, its name is in the log file's name already).
- */
-static bool parse_msg(const char *spec, GError **errp)
-{
-    g_autoptr(XptOpts) o = xpt_opts_parse(spec, NULL, errp);
-    bool ts = false, name = false;
-    if (!o || !xpt_opts_get_bool(o, "timestamp", false, &ts, errp) ||
-        !xpt_opts_get_bool(o, "guest-name", false, &name, errp) ||
-        !xpt_opts_check_unused(o, "msg", errp)) {
-        g_prefix_error(errp, "-msg %s: ", spec);
-        return false;
-    }
-    xpt_log_set_timestamp(ts);
-    return true;
-}
-
-static bool check_boot(const char *spec, GError **errp)
-{
-    g_autoptr(XptOpts) o = xpt_opts_parse(spec, "order", errp);
-    bool flag;
-    if (!o) {
-        g_prefix_error(errp, "-boot %s: ", spec);
-        return false;
-    }
-    const char *drives[] = { xpt_opts_get(o, "order"), xpt_opts_get(o, "once") };
-    for (size_t i = 0; i < G_N_ELEMENTS(drives); i++) {
-        if (drives[i] && (!*drives[i] || strspn(drives[i], "abcdefghijklmnop") !=
-                                             strlen(drives[i]))) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "-boot %s: '%s' is not a boot "
-                        "order (letters a-p, as libxl's order=cda)", spec, drives[i]);
-            return false;
-        }
-    }
-    xpt_opts_get(o, "splash");
-    xpt_opts_get(o, "splash-time");
-    xpt_opts_get(o, "reboot-timeout");
-    if (!xpt_opts_get_bool(o, "menu", false, &flag, errp) ||
-        !xpt_opts_get_bool(o, "strict", false, &flag, errp) ||
-        !xpt_opts_check_unused(o, "boot", errp)) {
-        g_prefix_error(errp, "-boot %s: ", spec);
-        return false;
-    }
     return true;
 }
 
@@ -342,10 +177,7 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             cfg->vcpus = n;
         } else if (!strcmp(o, "-device")) {
             NEED_ARG();
-            if (is_display_device(arg)) {
-                display_ignored(cfg, o, arg);
-                cfg->display_vga = true;
-            } else {
+            if (!xpt_display_take_device(&cfg->display, arg)) {
                 g_ptr_array_add(cfg->devices, (gpointer)arg);
             }
         } else if (!strcmp(o, "-D")) {
@@ -355,7 +187,7 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             }
         } else if (!strcmp(o, "-msg")) {
             NEED_ARG();
-            if (!parse_msg(arg, errp)) {
+            if (!xpt_parse_msg(arg, errp)) {
                 return -1;
             }
         } else if (!strcmp(o, "-d")) {
@@ -386,21 +218,13 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
              * "-display none" and with sdl=1 "-display sdl" (libxl 4.17 libxl_dm.c
              * libxl__build_device_model_args_new). */
             NEED_ARG();
-            if (!check_display(o, arg, errp)) {
+            if (!xpt_display_take_option(&cfg->display, o, arg, errp)) {
                 return -1;
-            }
-            if (strcmp(arg, "none") != 0) {
-                display_ignored(cfg, o, arg);
-                if (o[1] == 'v') {
-                    cfg->display_vnc = true;
-                } else if (!strcmp(arg, "sdl") || g_str_has_prefix(arg, "sdl,")) {
-                    cfg->display_sdl = true;
-                }
             }
         } else if (!strcmp(o, "-k")) {
             /* libxl passes the keymap= of the configuration for the VNC/SDL display */
             NEED_ARG();
-            display_ignored(cfg, o, arg);
+            xpt_display_take_option(&cfg->display, o, arg, NULL);
         } else if (!strcmp(o, "-nographic")) {
             /* libxl with nographic=1 and neither VNC nor SDL: no graphics, as always */
         } else if (!strcmp(o, "-audio")) {
@@ -437,7 +261,7 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
         } else if (!strcmp(o, "-boot")) {
             /* libxl always passes order=cda for HVM: booting is hvmloader's business */
             NEED_ARG();
-            if (!check_boot(arg, errp)) {
+            if (!xpt_check_boot(arg, errp)) {
                 return -1;
             }
         } else if (!strcmp(o, "-no-acpi")) {
@@ -447,12 +271,10 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             /* libxl's -net none (no emulated NIC): nothing to create */
             i++;
         } else {
-            for (size_t r = 0; r < G_N_ELEMENTS(refused); r++) {
-                if (!strcmp(o, refused[r].opt)) {
-                    g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "%s: %s", argv[i],
-                                refused[r].why);
-                    return -1;
-                }
+            const char *why = xpt_refused_option(o);
+            if (why) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "%s: %s", argv[i], why);
+                return -1;
             }
             g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                         "%s: invalid option (see xen-pt-dm -h)", argv[i]);
@@ -856,7 +678,7 @@ int main(int argc, char **argv)
     g_autoptr(GPtrArray) display = g_ptr_array_new_with_free_func(g_free);
     Config cfg = { .ram_mib = 128, .vcpus = 1, .devices = g_ptr_array_new(),
                    .sim_faults = sim_faults, .chardevs = chardevs, .mons = mons,
-                   .qmps = qmps, .display = display };
+                   .qmps = qmps, .display = { .ignored = display } };
     g_autoptr(GError) err = NULL;
     int status = 0;
 
@@ -873,7 +695,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    warn_display(&cfg);
+    xpt_display_warn(&cfg.display);
     /* -device help / -device DRIVER,help (QEMU: "-device help" lists drivers). */
     for (unsigned i = 0; i < cfg.devices->len; i++) {
         const char *spec = g_ptr_array_index(cfg.devices, i);
