@@ -22,13 +22,19 @@ static bool has(const char *text, const char *needle)
     return strstr(text, needle) != NULL;
 }
 
+/* The binary with one cold-plugged device from dump @dump, after @pre options. */
+static XptQts *start_with(const char *pre, const char *host, const char *dump, const char *id)
+{
+    g_autofree char *args = g_strdup_printf(
+        "%s -device xen-pci-passthrough,hostaddr=%s,host-dump=%s,id=%s", pre, host,
+        xpt_test_fixture(dump), id);
+    return xpt_qts_start(args);
+}
+
 /* A cold-plugged device: one "attached" line with the guest slot, BARs and interrupts. */
 static void test_attach_line(void)
 {
-    g_autofree char *args = g_strdup_printf(
-        "-device xen-pci-passthrough,hostaddr=%s,host-dump=%s,id=hda", HOST_HDA,
-        xpt_test_fixture(DUMP_HDA));
-    XptQts *qts = xpt_qts_start(args);
+    XptQts *qts = start_with("", HOST_HDA, DUMP_HDA, "hda");
     g_autofree char *err = xpt_qts_stderr(qts);
     g_assert_true(has(err, "xen-pt-dm: attached 0000:00:1b.0 (id hda) → guest 00:02.0: "
                            "BAR0 16 KiB mem64; INTx A (pirq "));
@@ -39,10 +45,7 @@ static void test_attach_line(void)
 /* MSI-X and several BARs are named, in order. */
 static void test_attach_line_msix(void)
 {
-    g_autofree char *args = g_strdup_printf(
-        "-device xen-pci-passthrough,hostaddr=%s,host-dump=%s,id=nic", HOST_82576,
-        xpt_test_fixture(DUMP_82576));
-    XptQts *qts = xpt_qts_start(args);
+    XptQts *qts = start_with("", HOST_82576, DUMP_82576, "nic");
     g_autofree char *err = xpt_qts_stderr(qts);
     g_autofree char *line = NULL;
     for (const char *p = err; p && *p;) {
@@ -94,10 +97,7 @@ static void test_refusal_and_hotplug(void)
 /* -msg timestamp=on: "YYYY-MM-DDTHH:MM:SS.uuuuuuZ xen-pt-dm: ..."; a bad -msg is refused. */
 static void test_timestamps(void)
 {
-    g_autofree char *args = g_strdup_printf(
-        "-msg timestamp=on -device xen-pci-passthrough,hostaddr=%s,host-dump=%s,id=hda",
-        HOST_HDA, xpt_test_fixture(DUMP_HDA));
-    XptQts *qts = xpt_qts_start(args);
+    XptQts *qts = start_with("-msg timestamp=on", HOST_HDA, DUMP_HDA, "hda");
     g_autofree char *err = xpt_qts_stderr(qts);
     g_assert_true(g_regex_match_simple("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z "
                                        "xen-pt-dm: attached 0000:00:1b.0", err,
