@@ -4,7 +4,7 @@
  * are in qtest/qtest-cmds.c).
  *
  * Replies and the -qtest-log format follow QEMU 7.2 system/qtest.c (transcripts in
- * shared/fixtures/qemu-7.2-reference/). Where QEMU aborts on bad input (g_assert on a
+ * tests/fixtures/qemu-7.2-reference/). Where QEMU aborts on bad input (g_assert on a
  * number that does not parse, a missing argument, an empty line) we answer
  * "FAIL <reason>" instead.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Host config-write policy of xen-pci-passthrough, as an oracle for tests and the fuzzer
- * (issue 6; ../shared/reference/config-space.md §Invariants 1–4 and the register tables).
+ * (issue 6; docs/reference/config-space.md §Invariants 1–4 and the register tables).
  *
  * Every host config write a device made (xpt_host_pci_writes) is checked against two
  * independent descriptions of what may reach the host:

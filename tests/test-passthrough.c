@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * End-to-end passthrough tests: the real binary under -accel qtest, driven through the
- * qtest protocol like a guest, with real devices from ../shared/fixtures as hosts.
+ * qtest protocol like a guest, with real devices from tests/fixtures as hosts.
  * Assertions: the guest view follows reference/config-space.md, and BAR programming
  * produces exactly the p2m/ioport mappings Xen would be asked for.
  */

@@ -3,7 +3,7 @@
  * qtest protocol server (qtest/qtest.c) and test client (qtest/client.c).
  *
  * 1. The parser, through a detached server and a fake backend that records every call:
- *    the replies QEMU 7.2 gave in shared/fixtures/qemu-7.2-reference/qtest-server-log.txt,
+ *    the replies QEMU 7.2 gave in tests/fixtures/qemu-7.2-reference/qtest-server-log.txt,
  *    and FAIL (never a crash) for every kind of bad line.
  * 2. The transports (unix connect / listen, stdio), the -qtest-log file, flow control and
  *    the close hook, with a real socket.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Security regression suite (issue 6): one test per class of
- * ../shared/reference/config-space.md §"Invariants (what went wrong before)", fault
+ * docs/reference/config-space.md §"Invariants (what went wrong before)", fault
  * tolerance of every hypervisor operation over a whole guest life cycle, and host
  * backend failures (EIO, a device that disappears). Everything runs the real binary under
  * -accel qtest with fixture devices as hosts; the guest, the QMP client and the device
