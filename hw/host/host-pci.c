@@ -662,6 +662,11 @@ XptHostBackend xpt_host_pci_backend(const XptHostPci *h)
     return h->backend;
 }
 
+const char *xpt_host_pci_source(const XptHostPci *h)
+{
+    return h->source;
+}
+
 bool xpt_host_pci_is_shadow(const XptHostPci *h)
 {
     return h->shadow;

@@ -108,6 +108,9 @@ uint8_t xpt_host_pci_bus(const XptHostPci *h);
 /** devfn = device << 3 | function (host numbering). */
 uint8_t xpt_host_pci_devfn(const XptHostPci *h);
 XptHostBackend xpt_host_pci_backend(const XptHostPci *h);
+/** The source the device was opened from: the dump file, or the sysfs root ("/sys" or
+ *  host-sysfs=DIR) (borrowed). */
+const char *xpt_host_pci_source(const XptHostPci *h);
 bool xpt_host_pci_is_shadow(const XptHostPci *h);
 
 /**
