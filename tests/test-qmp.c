@@ -890,6 +890,44 @@ static void test_device_del_coldplugged(void)
  * at once (Xen's GSI for slot 6 INTA is 40, on LNKC). Removal: device_del → guest eject →
  * DEVICE_DELETED; the same id and host device go back into slot 6 right after.
  */
+/*
+ * The hot-plug slots as an xl user reserves more of them: libxl passes its own
+ * "-machine xenfv,suppress-vmdesc=on" and then device_model_args_hvm (libxl_dm.c
+ * libxl__build_device_model_args_new, RELEASE-4.17.5), so a later -machine with
+ * hotplug-slots=5-7 must hold: hot plug takes 5, 6, 7, then fails naming that range.
+ */
+static void test_hotplug_slots_from_xl(void)
+{
+    Vm *vm = vm_start("-machine xenfv,suppress-vmdesc=on -machine xenfv,hotplug-slots=5-7",
+                      true);
+    XptQmp *q = vm->qmp;
+    g_autofree char *cold = device_add_82576("cold", NULL);
+    check_ok(q, cold);
+    xpt_outw(vm->qts, GPE_EN, 0x0002);     /* the guest runs: the next adds are hot */
+    static const struct { const char *id, *host, *dump; } hot[] = {
+        { "h5", HOST_VIRTIO, DUMP_VIRTIO },
+        { "h6", "0000:2e:00.0", "pciutils-tests/cap-phy32" },
+        { "h7", "0000:00:1b.0", "pciutils-tests/cap-vc-and-rcl" },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(hot); i++) {
+        g_autofree char *add = g_strdup_printf(
+            "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+            "\"xen-pci-passthrough\", \"id\": \"%s\", \"hostaddr\": \"%s\", "
+            "\"host-dump\": \"%s\"}}", hot[i].id, hot[i].host, xpt_test_fixture(hot[i].dump));
+        check_ok(q, add);
+        g_autoptr(JsonObject) d = pci_find(q, hot[i].id);
+        g_assert_cmpint(json_object_get_int_member(d, "slot"), ==, 5 + (int)i);
+    }
+    /* refused for want of a slot, before the host device is opened */
+    g_autofree char *add = device_add_82576("h8", NULL);
+    g_autoptr(JsonNode) rc = xpt_qmp_command(q, "%s", add);
+    g_assert_cmpstr(xpt_qmp_reply_class(rc), ==, "GenericError");
+    g_assert_nonnull(strstr(xpt_qmp_reply_desc(rc), "(hotplug-slots=5-7)"));
+    g_autoptr(JsonObject) c = pci_find(q, "cold");
+    g_assert_cmpint(json_object_get_int_member(c, "slot"), ==, 2);
+    vm_finish(vm);
+}
+
 static void test_hotplug_lifecycle(void)
 {
     Vm *vm = vm_start("", true);
@@ -934,8 +972,29 @@ static void test_hotplug_lifecycle(void)
         xpt_test_fixture("pciutils-tests/cap-vc-and-rcl"));
     g_autoptr(JsonNode) rc = xpt_qmp_command(q, "%s", c);
     g_assert_cmpstr(xpt_qmp_reply_class(rc), ==, "GenericError");
-    g_assert_nonnull(strstr(xpt_qmp_reply_desc(rc), "addr="));
+    /* a slot that is taken, as xl's @VSLOT gives it (libxl's addr=) */
+    g_autofree char *taken = device_add_82576("taken", ", \"addr\": \"6\"");
+    g_autoptr(JsonNode) rt = xpt_qmp_command(q, "%s", taken);
+    g_assert_cmpstr(xpt_qmp_reply_desc(rt), ==,
+                    "addr=6: PCI slot 06.0 is already in use; choose another (xl: BDF@VSLOT)");
+    /* the refusal names the fixes in the form xl can apply (issue 14 item 6), and the
+     * first of them works: a free slot given as xl's @VSLOT (libxl's addr=) is hot too */
+    const char *desc = xpt_qmp_reply_desc(rc);
+    g_assert_nonnull(strstr(desc, "hotplug-slots=6-7"));
+    g_assert_nonnull(strstr(desc, "xl pci-attach GUEST BDF@VSLOT"));
+    g_assert_nonnull(strstr(desc, "addr="));
+    g_assert_nonnull(strstr(desc, "device_model_args_hvm = [ \"-machine\", "
+                                  "\"xenfv,hotplug-slots=5-7\" ]"));
     g_assert_null(next_irq(vm->qts, 300) ? "unexpected IRQ" : NULL);
+    g_autofree char *c9 = g_strdup_printf(
+        "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"xen-pci-passthrough\", "
+        "\"id\": \"hot-c\", \"hostaddr\": \"0000:00:1b.0\", \"addr\": \"9\", "
+        "\"host-dump\": \"%s\"}}", xpt_test_fixture("pciutils-tests/cap-vc-and-rcl"));
+    check_ok(q, c9);
+    assert_irq(vm->qts, "IRQ raise 9");
+    g_assert_cmphex(xpt_inl(vm->qts, PCIU), ==, (1u << 6) | (1u << 7) | (1u << 9));
+    xpt_outw(vm->qts, GPE_STS, 0x0002);
+    assert_irq(vm->qts, "IRQ lower 9");
 
     /* remove hot-a the ACPI way */
     check_ok(q, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"hot-a\"}}");
@@ -947,7 +1006,7 @@ static void test_hotplug_lifecycle(void)
     g_autoptr(JsonNode) ev = xpt_qmp_event_wait(q, "DEVICE_DELETED");
     g_assert_cmpstr(json_object_get_string_member(event_data(ev, "DEVICE_DELETED"), "device"),
                     ==, "hot-a");
-    g_assert_cmphex(xpt_inl(vm->qts, PCIU), ==, 1u << 7);
+    g_assert_cmphex(xpt_inl(vm->qts, PCIU), ==, (1u << 7) | (1u << 9));
     g_assert_cmphex(xpt_inl(vm->qts, PCID), ==, 0);
 
     /* same id, same host device, right after: slot 6 again */
@@ -1784,6 +1843,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/libxl-attach-detach", test_libxl_attach_detach);
     g_test_add_func("/qmp/device-del-coldplugged", test_device_del_coldplugged);
     g_test_add_func("/qmp/hotplug-lifecycle", test_hotplug_lifecycle);
+    g_test_add_func("/qmp/hotplug-slots-from-xl", test_hotplug_slots_from_xl);
     g_test_add_func("/qmp/device-del-forced", test_device_del_forced);
     g_test_add_func("/qmp/device-del-after-poweroff", test_device_del_after_poweroff);
     g_test_add_func("/qmp/device-add-errors", test_device_add_errors);

@@ -249,6 +249,29 @@ bool xpt_machine_parse_slots(const char *s, uint32_t *mask, GError **errp)
     return true;
 }
 
+/* @mask (bit per slot) in hotplug-slots= syntax ("6-7", "5-7,,9"; commas doubled as
+ * -machine needs them), into @buf of @len bytes. */
+static void format_slots(uint32_t mask, char *buf, size_t len)
+{
+    GString *s = g_string_new(NULL);
+    for (unsigned lo = 0; lo < 32; lo++) {
+        if (!(mask & (1u << lo))) {
+            continue;
+        }
+        unsigned hi = lo;
+        while (hi < 31 && (mask & (1u << (hi + 1)))) {
+            hi++;
+        }
+        g_string_append_printf(s, s->len ? ",,%u" : "%u", lo);
+        if (hi > lo) {
+            g_string_append_printf(s, "-%u", hi);
+        }
+        lo = hi;
+    }
+    g_strlcpy(buf, s->len ? s->str : "none", len);
+    g_string_free(s, TRUE);
+}
+
 /* QEMU's addr syntax: "SS" or "SS.F", hex, optional 0x. */
 static bool parse_addr(const char *s, int *slot, int *fn, GError **errp)
 {
@@ -334,7 +357,8 @@ static bool choose_devfn(XptMachine *m, const char *addr, int fn, uint8_t *devfn
         }
         if (slot < FIRST_USER_SLOT) {
             g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "addr=%s: slots 0 and 1 hold the chipset; use a slot from 2 to 1f",
+                        "addr=%s: slots 0 and 1 hold the chipset; use a slot from 2 to 1f "
+                        "(xl: BDF@VSLOT)",
                         addr);
             return false;
         }
@@ -344,7 +368,8 @@ static bool choose_devfn(XptMachine *m, const char *addr, int fn, uint8_t *devfn
         *devfn = XPT_PCI_DEVFN(slot, fn);
         if (m->bus.devices[*devfn]) {
             g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
-                        "addr=%s: PCI slot %02x.%x is already in use", addr, slot, fn);
+                        "addr=%s: PCI slot %02x.%x is already in use; choose another "
+                        "(xl: BDF@VSLOT)", addr, slot, fn);
             return false;
         }
         return true;
@@ -357,7 +382,9 @@ static bool choose_devfn(XptMachine *m, const char *addr, int fn, uint8_t *devfn
             }
         }
         g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
-                    "no free PCI slot left for a cold-plugged device; choose one with addr=");
+                    "no free PCI slot left for a cold-plugged device (slots 2-31 outside "
+                    "hotplug-slots); give it a slot taken by nothing else: BDF@VSLOT "
+                    "in xl's pci=[...] (QMP or -device: addr=)");
         return false;
     }
     for (slot = FIRST_USER_SLOT; slot < XPT_PCI_SLOTS; slot++) {
@@ -366,8 +393,14 @@ static bool choose_devfn(XptMachine *m, const char *addr, int fn, uint8_t *devfn
             return true;
         }
     }
+    char slots_text[96];
+    format_slots(m->opts.hotplug_slots, slots_text, sizeof(slots_text));
     g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
-                "all hot-plug slots are in use; give the device a free slot with addr=");
+                "all hot-plug slots (hotplug-slots=%s) are in use; detach a device, give "
+                "this one a free slot (xl pci-attach GUEST BDF@VSLOT; QMP: addr=), or "
+                "reserve more slots when the guest starts: device_model_args_hvm = "
+                "[ \"-machine\", \"xenfv,hotplug-slots=5-7\" ]",
+                slots_text);
     return false;
 }
 

@@ -309,7 +309,8 @@ static void drop_write(XptRegFile *rf, unsigned addr, unsigned n)
     if (xpt_ratelimit_check(&rf->drop_rl, &suppressed)) {
         xpt_warn_report("%s: guest write to config register 0x%02x (%u byte%s) dropped: "
                         "not a virtualized register; set permissive=on for this device "
-                        "if its driver needs it%s", rf->who, addr, n, n > 1 ? "s" : "",
+                        "if its driver needs it (xl: 'BDF,permissive=1' in pci=[...] or "
+                        "pci_permissive=1)%s", rf->who, addr, n, n > 1 ? "s" : "",
                         suppressed ? " (further drops suppressed)" : "");
     }
 }

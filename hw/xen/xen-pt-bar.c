@@ -68,8 +68,10 @@ bool xpt_pt_bars_init(XptPtDevice *d, GError **errp)
             g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
                         "%s: BAR %u (0x%" G_GINT64_MODIFIER "x, %" G_GUINT64_FORMAT
                         " bytes) is not page-aligned, so the guest would reach another "
-                        "device's registers; boot dom0 with pci=resource_alignment=%s "
-                        "or set unaligned-bars=on (unsafe)", sbdf, i, h->base, h->size, sbdf);
+                        "device's registers; boot dom0's Linux with pci=resource_alignment=%s "
+                        "so that it page-aligns the BAR (a -device given by hand may "
+                        "instead take unaligned-bars=on, unsafe; xl cannot pass it)",
+                        sbdf, i, h->base, h->size, sbdf);
             return false;
         }
         b->bar.flags = flags;
