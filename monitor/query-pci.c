@@ -26,6 +26,7 @@
  */
 #include <string.h>
 
+#include "hw/i386/xen-platform.h"
 #include "hw/pci/bar.h"
 #include "hw/xen/xen-pt.h"
 #include "monitor/qmp-int.h"
@@ -169,9 +170,29 @@ static gint64 region_address(XptPtDevice *pt, unsigned i, uint16_t cmd)
     return decode && xpt_bar_address_usable(bar, addr) ? (gint64)addr : -1;
 }
 
+static JsonObject *region(const XptBar *bar, unsigned i, gint64 address)
+{
+    JsonObject *r = json_object_new();
+    bool io = bar->flags & XPT_BAR_IO;
+    if (!io) {
+        json_object_set_boolean_member(r, "prefetch", (bar->flags & XPT_BAR_PREFETCH) != 0);
+        json_object_set_boolean_member(r, "mem_type_64", (bar->flags & XPT_BAR_MEM64) != 0);
+    }
+    json_object_set_int_member(r, "bar", i);
+    json_object_set_int_member(r, "size", (gint64)bar->size);
+    json_object_set_int_member(r, "address", address);
+    json_object_set_string_member(r, "type", io ? "io" : "memory");
+    return r;
+}
+
 static JsonArray *regions(XptPciDevice *d)
 {
     JsonArray *list = json_array_new();
+    const XptBar *pbar;
+    int64_t paddr;
+    for (unsigned i = 0; (pbar = xpt_xen_platform_bar(d, i, &paddr)) != NULL; i++) {
+        json_array_add_object_element(list, region(pbar, i, paddr));
+    }
     if (g_strcmp0(d->klass->name, XPT_PT_DRIVER) != 0) {
         return list;
     }
@@ -182,17 +203,7 @@ static JsonArray *regions(XptPciDevice *d)
         if (!bar->size) {
             continue;
         }
-        JsonObject *r = json_object_new();
-        bool io = bar->flags & XPT_BAR_IO;
-        if (!io) {
-            json_object_set_boolean_member(r, "prefetch", (bar->flags & XPT_BAR_PREFETCH) != 0);
-            json_object_set_boolean_member(r, "mem_type_64", (bar->flags & XPT_BAR_MEM64) != 0);
-        }
-        json_object_set_int_member(r, "bar", i);
-        json_object_set_int_member(r, "size", (gint64)bar->size);
-        json_object_set_int_member(r, "address", region_address(pt, i, cmd));
-        json_object_set_string_member(r, "type", io ? "io" : "memory");
-        json_array_add_object_element(list, r);
+        json_array_add_object_element(list, region(bar, i, region_address(pt, i, cmd)));
         if (bar->flags & XPT_BAR_MEM64) {
             i++;    /* the upper half belongs to this BAR */
         }

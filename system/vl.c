@@ -64,11 +64,13 @@ static const char usage[] =
     "  -qtest CHARDEV           qtest protocol on unix:PATH[,server=on] or stdio\n"
     "  -qtest-log FILE          log qtest traffic\n"
     "  -machine xenfv[,hotplug-slots=6-7][,suppress-vmdesc=on][,max-ram-below-4g=SIZE]\n"
+    "                           (xenfv has the Xen platform device at 00:03.0, pc not)\n"
     "  -m MiB                   guest RAM size (default 128)\n"
     "  -smp N                   vCPUs (default 1)\n"
     "  -device xen-pci-passthrough,hostaddr=SSSS:BB:DD.F[,id=..][,addr=SS[.F]]\n"
     "          [,permissive=on|off][,multifunction=on|off][,rombar=0|1][,romfile=FILE]\n"
     "          [,unaligned-bars=on|off][,host-sysfs=DIR][,host-dump=FILE]\n"
+    "  -device xen-platform[,id=..][,addr=SS]  the Xen platform device (-machine pc)\n"
     "  -device DRIVER,help      list a device's properties\n"
     "  -chardev socket,id=ID,path=PATH|fd=N[,server=on|off][,wait=on|off]\n"
     "  -chardev stdio,id=ID     a character device for -mon (server=off: connect out)\n"
@@ -305,6 +307,10 @@ static bool parse_machine(const char *spec, XptMachineOptions *mo, const char **
                     "-machine %s: unsupported machine type (xen-pt-dm provides xenfv)", type);
         return false;
     }
+    /* libxl 4.17 (libxl_dm.c libxl__build_device_model_args_new) passes "xenfv" with
+     * xen_platform_pci=1, its default, and "pc,accel=xen" with xen_platform_pci=0: as in
+     * QEMU, only xenfv has the Xen platform device. */
+    mo->xen_platform = type && !strcmp(type, "xenfv");
     const char *slots = xpt_opts_get(o, "hotplug-slots");
     if (slots && !xpt_machine_parse_slots(slots, &mo->hotplug_slots, errp)) {
         return false;
@@ -653,7 +659,9 @@ static bool device_help(const char *spec, int *status)
     }
     const char *driver = xpt_opts_get(o, "driver");
     if (!g_strcmp0(driver, "help")) {
-        printf("Passthrough devices:\nname \"xen-pci-passthrough\", bus PCI\n");
+        printf("Passthrough devices:\nname \"xen-pci-passthrough\", bus PCI\n\n"
+               "Misc devices:\nname \"xen-platform\", bus PCI, desc \"XEN platform pci "
+               "device\"\n");
         *status = 0;
         return true;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xenfv machine (SPEC §4): bus 0 with the i440FX host bridge at 00.0, PIIX3 at 01.0,
- * and passthrough devices from slot 2 up; slots 6 and 7 (the hotplug-slots machine
+ * the Xen platform device at 03.0 (hw/i386/xen-platform.h; only with the xen_platform
+ * option) and passthrough devices from slot 2 up; slots 6 and 7 (the hotplug-slots machine
  * option) are kept for devices added after the guest started.
  */
 #ifndef XPT_HW_I386_MACHINE_H
@@ -24,6 +25,8 @@ typedef struct XptMachineOptions {
     unsigned vcpus;              /* -smp */
     uint32_t hotplug_slots;      /* bit per slot reserved for hot-plug; default 6–7 */
     bool host_shadow;            /* qtest: sysfs devices opened read-only (SPEC §3) */
+    bool xen_platform;           /* the Xen platform device at 00:03.0 (-machine xenfv,
+                                    libxl's xen_platform_pci=1); off for -machine pc */
 } XptMachineOptions;
 
 typedef struct XptAcpiHotplug XptAcpiHotplug;
@@ -81,7 +84,8 @@ void xpt_machine_device_del(XptMachine *m, XptPciDevice *dev);
  * leaves when the guest ejects the slot (B0EJ). Forced path: a second device_del of a
  * device whose removal request is still pending removes it at once (for guests that
  * never eject; the guest driver then loses the device without warning). Every removal
- * calls m->device_deleted. Errors: none today (returns true); @errp for the interface.
+ * calls m->device_deleted. Errors: XPT_ERROR_UNSUPPORTED for a device other than a
+ * passthrough one (the Xen platform device stays for the guest's life, as in QEMU).
  */
 bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp);
 

@@ -11,6 +11,7 @@
 #include "hw/i386/acpi-hotplug.h"
 #include "hw/i386/chipset.h"
 #include "hw/i386/pm.h"
+#include "hw/i386/xen-platform.h"
 #include "hw/xen/xen-pt.h"
 #include "hw/xen/xen-pt-describe.h"
 #include "util/error.h"
@@ -31,8 +32,16 @@ static const char pt_help[] =
     "  host-sysfs=<dir>         sysfs-like tree for the host device (default /sys)\n"
     "  host-dump=<file>         lspci -vv -xxx dump holding the host device\n";
 
+static const char platform_help[] =
+    "xen-platform options:\n"
+    "  id=<str>                 device id\n"
+    "  addr=<SS[.F]>            guest slot, hex (default 03 if free)\n";
+
 const char *xpt_machine_device_help(const char *driver)
 {
+    if (g_strcmp0(driver, XPT_XEN_PLATFORM_DRIVER) == 0) {
+        return platform_help;
+    }
     return g_strcmp0(driver, XPT_PT_DRIVER) == 0 ? pt_help : NULL;
 }
 
@@ -71,6 +80,11 @@ static const XptAcpiHotplugOps acpi_ops = { .eject = acpi_eject };
 bool xpt_machine_device_unplug(XptMachine *m, XptPciDevice *dev, GError **errp)
 {
     unsigned slot = XPT_PCI_SLOT(dev->devfn);
+    if (g_strcmp0(dev->klass->name, XPT_PT_DRIVER) != 0) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "Device '%s' does not support hotplugging", dev->klass->name);
+        return false;
+    }
     /*
      * No eject can come from a guest that has not run yet, nor from one whose domain we
      * shut down (power-off or reset): Xen never runs a shut-down domain's vCPUs again
@@ -145,6 +159,27 @@ static void guest_power(void *opaque, XptPowerCause cause)
     }
 }
 
+/* Create the Xen platform device and plug it at @slot (QEMU's xenfv machine does it in
+ * pc_xen_hvm_init; -device xen-platform does it too). */
+static XptPciDevice *add_platform(XptMachine *m, int slot, const char *id, GError **errp)
+{
+    XptPciDevice *p = xpt_xen_platform_new(m->disp, errp);
+    if (!p) {
+        return NULL;
+    }
+    if (id) {
+        g_free(p->id);
+        p->id = g_strdup(id);
+    }
+    if (!xpt_pci_bus_plug(&m->bus, p, XPT_PCI_DEVFN(slot, 0), errp)) {
+        p->klass->unrealize(p);
+        p->klass->free(p);
+        return NULL;
+    }
+    g_ptr_array_add(m->devices, p);
+    return p;
+}
+
 XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **errp)
 {
     XptMachine *m = g_new0(XptMachine, 1);
@@ -181,6 +216,10 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
     }
     m->pm1 = xpt_pm1_control_new(m->disp, guest_power, m, errp);
     if (!m->pm1) {
+        xpt_machine_free(m);
+        return NULL;
+    }
+    if (opts->xen_platform && !add_platform(m, XPT_XEN_PLATFORM_SLOT, NULL, errp)) {
         xpt_machine_free(m);
         return NULL;
     }
@@ -404,6 +443,48 @@ static bool choose_devfn(XptMachine *m, const char *addr, int fn, uint8_t *devfn
     return false;
 }
 
+/*
+ * -device xen-platform[,id=][,addr=]: what libxl passes with a q35 machine, and what
+ * `-machine pc` plus this option gives by hand. One per machine (its ports 0x10-0x1f
+ * are claimed once); not hot-pluggable: PV drivers look for it at boot. Without addr it
+ * takes 00:03.0 if free, else the cold-plug rule.
+ */
+static XptPciDevice *platform_device_add(XptMachine *m, XptOpts *opts, const char *id,
+                                         GError **errp)
+{
+    const char *addr = xpt_opts_get(opts, "addr");
+    if (!xpt_opts_check_unused(opts, XPT_XEN_PLATFORM_DRIVER, errp)) {
+        return NULL;
+    }
+    if (m->guest_started) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "Device 'xen-platform' does not support hotplugging (the guest's PV "
+                    "drivers look for it at boot: use -machine xenfv or -device)");
+        return NULL;
+    }
+    for (unsigned i = 0; i < m->devices->len; i++) {
+        XptPciDevice *d = g_ptr_array_index(m->devices, i);
+        if (!strcmp(d->klass->name, XPT_XEN_PLATFORM_DRIVER)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                        "xen-platform: the machine already has one at 00:%02x.0 (-machine "
+                        "xenfv adds it; use -machine pc to place it yourself)",
+                        XPT_PCI_SLOT(d->devfn));
+            return NULL;
+        }
+    }
+    uint8_t devfn = XPT_PCI_DEVFN(XPT_XEN_PLATFORM_SLOT, 0);
+    if ((addr || !slot_free(m, XPT_XEN_PLATFORM_SLOT) ||
+         (m->opts.hotplug_slots & (1u << XPT_XEN_PLATFORM_SLOT))) &&
+        !choose_devfn(m, addr, 0, &devfn, errp)) {
+        return NULL;
+    }
+    XptPciDevice *p = add_platform(m, XPT_PCI_SLOT(devfn), id, errp);
+    if (p) {
+        xpt_info_report("attached xen-platform at 00:%02x.0", XPT_PCI_SLOT(devfn));
+    }
+    return p;
+}
+
 XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp)
 {
     const char *driver = xpt_opts_get(opts, "driver");
@@ -411,16 +492,19 @@ XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "Parameter 'driver' is missing");
         return NULL;
     }
-    if (strcmp(driver, XPT_PT_DRIVER) != 0) {
+    if (strcmp(driver, XPT_PT_DRIVER) != 0 && strcmp(driver, XPT_XEN_PLATFORM_DRIVER) != 0) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                     "'%s' is not a valid device model name (xen-pt-dm only provides "
-                    "xen-pci-passthrough)", driver);
+                    "xen-pci-passthrough and xen-platform)", driver);
         return NULL;
     }
     const char *id = xpt_opts_get(opts, "id");
     if (id && xpt_machine_find_id(m, id)) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY, "Duplicate device ID '%s'", id);
         return NULL;
+    }
+    if (strcmp(driver, XPT_XEN_PLATFORM_DRIVER) == 0) {
+        return platform_device_add(m, opts, id, errp);
     }
     const char *addr = xpt_opts_get(opts, "addr");
     XptPtProps props;
