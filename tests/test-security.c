@@ -986,7 +986,9 @@ static const HostileCase hostile_cases[] = {
     { "pcie-root-port", { { 0xa2, 2, 0x0042 } }, NULL, NULL, REFUSED, "root port" },
     { "bar5-64bit", { { 0x24, 4, 0x4 } }, NULL, NULL, REFUSED, "64-bit" },
     { "bar1-64bit-eats-bar2", { { 0x14, 4, 0xe0000004 } }, NULL, NULL, CONTAINED, NULL },
-    { "bar0-size-4g", { { 0 } }, "[size=128K]", "[size=4G]", CONTAINED, NULL },
+    /* 4 GiB from 0xe0800000 covers BAR1 and BAR3 (issue 13 item 2) */
+    { "bar0-size-4g", { { 0 } }, "[size=128K]", "[size=4G]", REFUSED,
+      "BAR 0 (0xe0800000-0x1e07fffff) overlaps BAR 3" },
     { "bar0-size-not-pow2", { { 0 } }, "[size=128K]", "[size=12K]", CONTAINED, NULL },
     { "bar0-size-1", { { 0 } }, "[size=128K]", "[size=1]", REFUSED,
       "registers; boot dom0's Linux with pci=resource_alignment=0000:01:00.0 so" },
@@ -995,6 +997,9 @@ static const HostileCase hostile_cases[] = {
       NULL },
     { "io-bar-size-64k", { { 0 } }, "[size=32]", "[size=64K]", REFUSED, "grant" },
     { "vendor-id-ffff", { { 0x00, 2, 0xffff } }, NULL, NULL, REFUSED, "all-ones" },
+    /* issue 13 item 2: BAR0 moved over BAR3, which holds the MSI-X table */
+    { "bar0-overlaps-msix-bar3", { { 0x10, 4, 0xe0830000 } }, NULL, NULL, REFUSED,
+      "BAR 0 (0xe0830000-0xe084ffff) overlaps BAR 3 (0xe0840000-0xe0843fff)" },
 };
 
 /* What a guest does with a device it does not trust: firmware set-up, a bounded walk of
@@ -1089,6 +1094,51 @@ static void test_xsa337_truncated_dump(void)
     g_assert_nonnull(strstr(err, "lspci -vv -xxx"));
     g_auto(GStrv) err_lines = g_strsplit(g_strstrip(err), "\n", -1);
     g_assert_cmpuint(g_strv_length(err_lines), ==, 1);                 /* one line */
+    xpt_test_rmtree(dir);
+}
+
+/*
+ * Issue 13 item 2 across devices: a second device whose (lying) host BAR covers the first
+ * one's MSI-X table BAR is refused, whichever comes first; and item 11: a second device
+ * on the same host function is refused by name.
+ */
+static void test_host_layout_other_device(void)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(xpt_test_fixture(NVME_DUMP), &text, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    int dev = dump_device_line(lines, "2e:00.0");
+    int row = dump_row_line(lines, dev, 0x10);
+    g_assert_cmpint(row, >=, 0);
+    g_assert_true(g_str_has_prefix(lines[row], "10: 04 00 40 88 00 00 00 00"));
+    memcpy(lines[row], "10: 04 00 84 e0 00 00 00 00", 27);  /* BAR0 0xe0840000, 64-bit */
+    g_autofree char *dir = g_dir_make_tmp("xpt-layout-XXXXXX", NULL);
+    g_autofree char *dump = g_build_filename(dir, "dump", NULL);
+    g_autofree char *out = g_strjoinv("\n", lines);
+    g_assert_true(g_file_set_contents(dump, out, -1, NULL));
+    g_autofree char *nic = dev_arg(xpt_test_fixture(NIC_DUMP), NIC, "pt0", NULL);
+    g_autofree char *nvme = dev_arg(dump, NVME, "pt1", NULL);
+    for (int order = 0; order < 2; order++) {
+        g_autofree char *args = g_strdup_printf("-accel qtest -qtest stdio %s %s",
+                                                order ? nvme : nic, order ? nic : nvme);
+        g_autofree char *err = NULL;
+        g_assert_cmpint(xpt_qts_run_expect_fail(args, &err), ==, 1);
+        assert_no_sanitizer(err);
+        g_assert_cmpuint(count_lines(err, "error:", NULL), ==, 1);
+        g_assert_cmpuint(count_lines(err, "overlaps", NULL), ==, 1);
+        g_assert_nonnull(strstr(err, order ? "BAR 3 (0xe0840000-0xe0843fff) overlaps BAR 0 "
+                                             "(0xe0840000-0xe0847fff) of 0000:2e:00.0"
+                                           : "BAR 0 (0xe0840000-0xe0847fff) overlaps BAR 3 "
+                                             "(0xe0840000-0xe0843fff) of 0000:01:00.0"));
+        g_assert_null(strstr(err, "leak"));
+    }
+    /* the same host function twice */
+    g_autofree char *nic2 = dev_arg(xpt_test_fixture(NIC_DUMP), NIC, "pt1", NULL);
+    g_autofree char *args = g_strdup_printf("-accel qtest -qtest stdio %s %s", nic, nic2);
+    g_autofree char *err = NULL;
+    g_assert_cmpint(xpt_qts_run_expect_fail(args, &err), ==, 1);
+    g_assert_cmpuint(count_lines(err, "error:", NULL), ==, 1);
+    g_assert_nonnull(strstr(err, "0000:01:00.0 is already attached as id pt0"));
     xpt_test_rmtree(dir);
 }
 
@@ -1629,6 +1679,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/security/xsa337/long-looping-chain", &long_chain,
                          test_xsa337_hostile_dump);
     g_test_add_func("/security/xsa337/truncated-dump", test_xsa337_truncated_dump);
+    g_test_add_func("/security/host-layout/other-device", test_host_layout_other_device);
     g_test_add_func("/security/xsa476/detach-64bit", test_xsa476_detach_64bit);
     g_test_add_func("/security/xsa476/firecracker", test_xsa476_firecracker);
     g_test_add_func("/security/duplicate-id-after-detach", test_duplicate_id_after_detach);

@@ -95,6 +95,101 @@ bool xpt_pt_bars_init(XptPtDevice *d, GError **errp)
     return true;
 }
 
+/* ---- host BAR layout (issue 13 item 2) ------------------------------------------------ */
+
+/* One host BAR of an attached (or attaching) device, as its mapping would use it. */
+typedef struct HostSpan {
+    const XptPtDevice *d;
+    unsigned bar;
+    bool io;
+    uint64_t s, e;                   /* bytes or ports, inclusive */
+    uint64_t fs, fe;                 /* memory: host frames for_each_piece maps, inclusive */
+    bool table;                      /* the MSI-X table's BAR: tfs–tfe are never mapped */
+    uint64_t tfs, tfe;
+} HostSpan;
+
+static void add_spans(GArray *spans, const XptPtDevice *d)
+{
+    for (unsigned i = 0; i < 6; i++) {
+        const XptPtBar *b = &d->bars[i];
+        if (!b->bar.size || !b->host || !b->host->size) {
+            continue;
+        }
+        const XptHostRegion *h = b->host;
+        uint64_t pages = (h->size + XPT_PAGE_SIZE - 1) >> XPT_PAGE_SHIFT;
+        HostSpan x = {
+            .d = d, .bar = i, .io = b->bar.flags & XPT_BAR_IO, .s = h->base,
+            .e = h->base + h->size - 1 < h->base ? UINT64_MAX : h->base + h->size - 1,
+            .fs = h->base >> XPT_PAGE_SHIFT,
+            .fe = (h->base + ((pages - 1) << XPT_PAGE_SHIFT)) >> XPT_PAGE_SHIFT,
+            .table = b->has_skip,
+            .tfs = (h->base + b->skip_first) >> XPT_PAGE_SHIFT,
+            .tfe = (h->base + b->skip_last) >> XPT_PAGE_SHIFT,
+        };
+        g_array_append_val(spans, x);
+    }
+}
+
+static char *span_name(const HostSpan *x, const XptPtDevice *self)
+{
+    return g_strdup_printf("%s %u (%s0x%" G_GINT64_MODIFIER "x-0x%" G_GINT64_MODIFIER "x)%s%s",
+                           x->io ? "I/O BAR" : "BAR", x->bar, x->io ? "ports " : "", x->s,
+                           x->e, x->d == self ? "" : " of ", x->d == self ? "" : x->d->who);
+}
+
+/* Whether the frames @a maps (all of them, its table pages excepted) reach @b's table. */
+static bool maps_table_of(const HostSpan *a, const HostSpan *b)
+{
+    if (a->io || b->io || !b->table || (a->d == b->d && a->bar == b->bar)) {
+        return false;
+    }
+    return a->fs <= b->tfe && b->tfs <= a->fe;
+}
+
+bool xpt_pt_bars_check_host(XptPtDevice *d, const XptPtDevice *const *others, size_t n,
+                            GError **errp)
+{
+    g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(HostSpan));
+    add_spans(spans, d);
+    guint own = spans->len;
+    for (size_t k = 0; k < n; k++) {
+        add_spans(spans, others[k]);
+    }
+    for (guint i = 0; i < own; i++) {
+        const HostSpan *a = &g_array_index(spans, HostSpan, i);
+        for (guint j = 0; j < spans->len; j++) {
+            const HostSpan *b = &g_array_index(spans, HostSpan, j);
+            if (j == i || a->io != b->io) {
+                continue;
+            }
+            /* unaligned-bars=on (either device) accepts sharing a page, nothing more */
+            bool shared_page_ok = d->props.unaligned_bars || b->d->props.unaligned_bars;
+            const char *why = NULL;
+            if (j > i && a->s <= b->e && b->s <= a->e) {
+                why = "overlaps";
+            } else if (j > i && !a->io && !shared_page_ok && a->fs <= b->fe && b->fs <= a->fe) {
+                why = "shares a host page with";
+            } else if (maps_table_of(a, b) || maps_table_of(b, a)) {
+                why = "maps the MSI-X table page of";
+            }
+            if (!why) {
+                continue;
+            }
+            bool table = why[0] == 'm';
+            const HostSpan *p = table && maps_table_of(b, a) && !maps_table_of(a, b) ? b : a;
+            const HostSpan *q = p == a ? b : a;
+            g_autofree char *pn = span_name(p, d), *qn = span_name(q, d);
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "%s: host %s %s %s: the host's BAR layout is broken (the guest "
+                        "would reach the same registers twice, or the MSI-X table); "
+                        "fix the host's resource assignment (lspci -vv shows it) or pass "
+                        "through another device", d->who, pn, why, qn);
+            return false;
+        }
+    }
+    return true;
+}
+
 static uint32_t bar_reg(XptPtDevice *d, unsigned addr)
 {
     XptReg *r = xpt_regfile_reg(&d->regs, addr);

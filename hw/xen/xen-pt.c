@@ -215,6 +215,53 @@ static bool load_rom(XptPtDevice *d, GError **errp)
     return true;
 }
 
+/* The passthrough devices attached to @d's machine (borrowed, in a new array). */
+static GPtrArray *attached_devices(const XptPtDevice *d)
+{
+    GPtrArray *out = g_ptr_array_new();
+    GPtrArray *all = d->machine->devices;
+    for (guint i = 0; all && i < all->len; i++) {
+        XptPciDevice *p = g_ptr_array_index(all, i);
+        if (p != &d->pci && g_strcmp0(p->klass->name, XPT_PT_DRIVER) == 0) {
+            g_ptr_array_add(out, p);
+        }
+    }
+    return out;
+}
+
+/*
+ * One host function, one guest device (issue 13 item 11): a second one would map the
+ * same host frames at two guest addresses and fight over the device's MSI/MSI-X state.
+ * Under Xen nothing else stops it: a device assigned to this domain passes libxl's
+ * xc_test_assign_device (Xen 4.17 libxl_pci.c libxl__device_pci_add), and QMP
+ * device_add reaches the device model directly.
+ */
+static bool check_not_attached(XptPtDevice *d, GError **errp)
+{
+    g_autoptr(GPtrArray) others = attached_devices(d);
+    for (guint i = 0; i < others->len; i++) {
+        XptPtDevice *o = g_ptr_array_index(others, i);
+        if (strcmp(xpt_host_pci_sbdf(o->host), xpt_host_pci_sbdf(d->host)) == 0) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
+                        "%s is already attached as %s%s (guest slot %02x.%x); detach it "
+                        "first (device_del) or pass through another function",
+                        xpt_host_pci_sbdf(d->host), *o->pci.id ? "id " : "",
+                        *o->pci.id ? o->pci.id : "a device without id",
+                        XPT_PCI_SLOT(o->pci.devfn), XPT_PCI_FUNC(o->pci.devfn));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* No host BAR of @d may overlap another's or reach an MSI-X table (issue 13 item 2). */
+static bool check_host_layout(XptPtDevice *d, GError **errp)
+{
+    g_autoptr(GPtrArray) others = attached_devices(d);
+    return xpt_pt_bars_check_host(d, (const XptPtDevice *const *)others->pdata, others->len,
+                                  errp);
+}
+
 XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uint8_t devfn,
                            GError **errp)
 {
@@ -235,7 +282,8 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     }
     d->who = id && *id ? g_strdup_printf("%s (id %s)", xpt_host_pci_sbdf(d->host), id)
                        : g_strdup(xpt_host_pci_sbdf(d->host));
-    if (!load_rom(d, errp) || !xpt_pt_bars_init(d, errp)) {
+    if (!check_not_attached(d, errp) || !load_rom(d, errp) || !xpt_pt_bars_init(d, errp) ||
+        !check_host_layout(d, errp)) {
         goto fail;
     }
     build_grant(d);

@@ -110,6 +110,20 @@ extern const XptRegGroupInfo *const xpt_pt_cap_groups[];
 void xpt_pt_bars_update(XptPtDevice *d);
 /** Compute guest BAR types/sizes from the host (at realize). Fails on unaligned BARs. */
 bool xpt_pt_bars_init(XptPtDevice *d, GError **errp);
+/**
+ * xpt_pt_bars_check_host: refuse a host BAR layout that would expose the same host
+ * registers twice or an MSI-X table (issue 13 item 2), after xpt_pt_bars_init. Compared
+ * are @d's BARs with each other and with those of the @n devices @others (attached):
+ * byte or port ranges that overlap; memory BARs sharing a host page (allowed when either
+ * device has unaligned-bars=on); a memory BAR whose mapped frames (the host frames
+ * for_each_piece maps: every page of the BAR but the MSI-X table pages of the table's
+ * own BAR) hold an MSI-X table page of @d or of another device (never allowed).
+ * Thus no p2m mapping ever covers an attached device's MSI-X table page, and no host
+ * frame is mapped at two guest addresses. Error: XPT_ERROR_INVALID, one line naming both
+ * BARs and their host ranges.
+ */
+bool xpt_pt_bars_check_host(XptPtDevice *d, const XptPtDevice *const *others, size_t n,
+                            GError **errp);
 /** Unmap everything (detach/shutdown); idempotent. A mapping the hypervisor refuses to
  *  remove stays recorded (one warning), so calling it again retries. */
 void xpt_pt_bars_release(XptPtDevice *d);
