@@ -99,6 +99,14 @@ void xpt_host_pci_inject_fault(XptHostPci *h, bool is_write, int err, unsigned c
     h->fault_count[is_write] = count;
 }
 
+unsigned xpt_host_pci_pending_fault(const XptHostPci *h, bool is_write, int *err)
+{
+    if (err) {
+        *err = h->fault_err[is_write];
+    }
+    return h->fault_count[is_write];
+}
+
 void xpt_host_pci_set_gone(XptHostPci *h, bool gone)
 {
     h->gone = gone;

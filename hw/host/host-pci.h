@@ -171,6 +171,11 @@ const XptHostWrite *xpt_host_pci_writes(const XptHostPci *h, size_t *n);
  */
 void xpt_host_pci_inject_fault(XptHostPci *h, bool is_write, int err, unsigned count);
 
+/** xpt_host_pci_pending_fault: injected faults of one direction still to fire (and their
+ *  errno in *err when @err is not NULL), so that a test's own oracle reads can set them
+ *  aside and restore them. Tests only. */
+unsigned xpt_host_pci_pending_fault(const XptHostPci *h, bool is_write, int *err);
+
 /**
  * xpt_host_pci_set_gone: simulate a device that disappeared (surprise removal, a
  * function that fell off the bus): while @gone, every config read succeeds and returns

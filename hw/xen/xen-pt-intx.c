@@ -30,7 +30,7 @@
 static void host_intx_off(XptPtDevice *d)
 {
     uint32_t cmd;
-    if (xpt_host_pci_read(d->host, PCI_COMMAND, 2, &cmd, NULL) &&
+    if (xpt_pt_host_read(d, PCI_COMMAND, 2, &cmd) &&
         !(cmd & XPT_PCI_COMMAND_INTX_DISABLE)) {
         xpt_host_pci_write(d->host, PCI_COMMAND, 2, cmd | XPT_PCI_COMMAND_INTX_DISABLE, NULL);
     }

@@ -234,7 +234,7 @@ void xpt_pt_msi_release(XptPtDevice *d)
     }
     m->enabled = false;
     uint32_t ctrl;
-    if (was && xpt_host_pci_read(d->host, m->cap + PCI_MSI_FLAGS, 2, &ctrl, NULL) &&
+    if (was && xpt_pt_host_read(d, m->cap + PCI_MSI_FLAGS, 2, &ctrl) &&
         (ctrl & PCI_MSI_FLAGS_ENABLE)) {
         xpt_host_pci_write(d->host, m->cap + PCI_MSI_FLAGS, 2, ctrl & ~PCI_MSI_FLAGS_ENABLE,
                            NULL);

@@ -470,7 +470,7 @@ void xpt_pt_msix_release(XptPtDevice *d)
     /* As on disable (QEMU xen_pt_msix_disable): the host Enable goes off. */
     uint32_t ctrl;
     if (m->enabled &&
-        xpt_host_pci_read(d->host, m->cap + PCI_MSIX_FLAGS, 2, &ctrl, NULL) &&
+        xpt_pt_host_read(d, m->cap + PCI_MSIX_FLAGS, 2, &ctrl) &&
         (ctrl & PCI_MSIX_FLAGS_ENABLE)) {
         xpt_host_pci_write(d->host, m->cap + PCI_MSIX_FLAGS, 2,
                            ctrl & ~(uint32_t)PCI_MSIX_FLAGS_ENABLE, NULL);

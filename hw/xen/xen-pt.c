@@ -8,13 +8,24 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/bytes.h"
 #include "util/file.h"
 #include "util/log.h"
 
+bool xpt_pt_host_read(XptPtDevice *d, unsigned offset, unsigned len, uint32_t *val)
+{
+    uint32_t vendor;
+    if (!xpt_host_pci_read(d->host, offset, len, val, NULL)) {
+        return false;
+    }
+    return *val != xpt_ones32(len) ||
+           (xpt_host_pci_read(d->host, 0x00 /* vendor ID */, 2, &vendor, NULL) &&
+            vendor != 0xFFFF);
+}
+
 static bool host_read(void *owner, unsigned offset, unsigned len, uint32_t *val)
 {
-    XptPtDevice *d = owner;
-    return xpt_host_pci_read(d->host, offset, len, val, NULL);
+    return xpt_pt_host_read(owner, offset, len, val);
 }
 
 static bool host_write(void *owner, unsigned offset, unsigned len, uint32_t val)

@@ -101,6 +101,18 @@ void xpt_pt_props_clear(XptPtProps *props);
 /** xpt_pt_open_host: open the host device of @props (for slot decisions before create). */
 XptHostPci *xpt_pt_open_host(const XptPtProps *props, bool shadow, GError **errp);
 
+/**
+ * xpt_pt_host_read: read @len (1, 2, 4) host config bytes at @offset for a
+ * read-modify-write. False when the read failed, and also when it returned all-ones
+ * while the vendor ID reads 0xFFFF too: that is a master abort, not a value (the device
+ * is gone, in reset or powered off; PCI LB 3.0 §6.2.1: no function has vendor ID
+ * 0xFFFF; Linux pci_device_is_present tests the same), and writing back what was merged
+ * from it would set read-only and reserved bits (XSA-128's rule: no host write after a
+ * failed read; found by the fuzzer's host-gone operation, which saw MSI-X control
+ * written back as 0xFFFF and 0x7FFF).
+ */
+bool xpt_pt_host_read(XptPtDevice *d, unsigned offset, unsigned len, uint32_t *val);
+
 /** The register tables of the passthrough device (hw/xen/xen-pt-header.c, -caps.c). */
 extern const XptRegGroupInfo xpt_pt_header_group;
 extern const XptRegGroupInfo *const xpt_pt_cap_groups[];
