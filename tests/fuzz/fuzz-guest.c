@@ -20,11 +20,23 @@
  *    table pages where the guest put them (unless a claim or mapping fault fired); no
  *    MSI pirq of a device whose guest MSI (MSI-X) Enable reads 0 (unless an injected
  *    unbind/unmap fault fired);
+ *  - after every operation (issue 13): invariant 1, no attached device has a config
+ *    space shorter than 256 bytes; invariant 2, no p2m extent covers any attached
+ *    device's MSI-X table page (from whichever BAR or device) and no host frame or port
+ *    is mapped at two guest addresses; invariant 3, nothing is mapped from a host BAR
+ *    the host left unassigned (address 0);
  *  - a failed device_add leaves the sim as it was; a device that detached holds
  *    nothing any more (grants, pirqs, mappings, its SBDF claim);
  *  - after the machine is freed (pending faults cancelled first) the sim's leak report
  *    is empty, unless an injected fault fired while a device detached (then the device
  *    cannot retry and a leak is the documented outcome).
+ * With byte 0 bit 7 the host side joins in (FuzzHostOp): injected host config read/write
+ * faults (as `xen-sim host-fail`), a device that goes and comes back (`xen-sim
+ * host-gone`), and device_add of copies of the fixtures whose host data lies (FuzzLie:
+ * a 64-byte config space, BARs overlapping each other or another fixture's, a BAR at
+ * address 0, capability loops, any other header or capability bytes). After a host fault
+ * fired or a device was gone, the MSI oracle is off (the host's Enable bit then no
+ * longer says what the guest asked for).
  * The sim's state is read from qtest/xen-sim-int.h directly: the JSON state after every
  * operation would cost more than the operation.
  *
@@ -78,6 +90,8 @@ typedef struct FuzzFixture {
     const char *file;               /* under the fixtures root */
     const char *hostaddr;
     char *dump;                     /* the one-device copy */
+    char *own_hostaddr;             /* lying copies: hostaddr points here */
+    unsigned rows;                  /* config bytes in the dump: 256, or 64 (short) */
     uint8_t config[XPT_HOST_CONFIG_SIZE];  /* host config space before attach */
     unsigned config_size;
     XptHostRegion bars[6];
@@ -168,7 +182,7 @@ static uint8_t find_cap(const uint8_t *c, uint8_t id)
     return 0;
 }
 
-static void write_reduced_dump(FuzzFixture *fx)
+static void write_dump(FuzzFixture *fx, const char *name)
 {
     g_autoptr(GString) s = g_string_new(NULL);
     g_string_append_printf(s, "%s Fuzz fixture (from %s)\n", fx->hostaddr, fx->file);
@@ -189,7 +203,7 @@ static void write_reduced_dump(FuzzFixture *fx)
     }
     /* Conventional space only: the bus never passes offsets ≥ 0x100 to a device, and
      * libpci's dump parser spends most of an input's time on the other 3840 bytes. */
-    for (unsigned row = 0; row < XPT_PCI_CONFIG_SPACE; row += 16) {
+    for (unsigned row = 0; row < fx->rows; row += 16) {
         g_string_append_printf(s, "%02x:", row);
         for (unsigned i = 0; i < 16; i++) {
             g_string_append_printf(s, " %02x", fx->config[row + i]);
@@ -197,13 +211,14 @@ static void write_reduced_dump(FuzzFixture *fx)
         g_string_append_c(s, '\n');
     }
     g_string_append_c(s, '\n');
-    g_autofree char *base = g_path_get_basename(fx->file);
-    fx->dump = g_build_filename(tmp_root, base, NULL);
+    fx->dump = g_build_filename(tmp_root, name, NULL);
     g_autoptr(GError) err = NULL;
     if (!g_file_set_contents(fx->dump, s->str, (gssize)s->len, &err)) {
         die("%s", err->message);
     }
 }
+
+static void fixture_caps(FuzzFixture *fx);
 
 static void init_fixture(const char *root, FuzzFixture *fx)
 {
@@ -215,7 +230,9 @@ static void init_fixture(const char *root, FuzzFixture *fx)
     }
     fx->rom = *xpt_host_pci_rom(h);
     fx->irq = xpt_host_pci_irq(h);
-    write_reduced_dump(fx);
+    fx->rows = XPT_PCI_CONFIG_SPACE;
+    g_autofree char *name = g_path_get_basename(fx->file);
+    write_dump(fx, name);
 
     /* The copy must be the same device. */
     g_autoptr(XptHostPci) c = open_dump(fx->dump, fx->hostaddr);
@@ -234,8 +251,16 @@ static void init_fixture(const char *root, FuzzFixture *fx)
             fx->hostaddr);
     }
 
+    fixture_caps(fx);
+}
+
+/* MSI and MSI-X of @fx from its config space, as the device model walks it. */
+static void fixture_caps(FuzzFixture *fx)
+{
     fx->msi_cap = find_cap(fx->config, 0x05);
     fx->msix_cap = find_cap(fx->config, 0x11);
+    fx->msix_bir = fx->msix_entries = 0;
+    fx->msix_table_off = fx->msix_first_page = fx->msix_last_page = 0;
     if (fx->msix_cap) {
         const uint8_t *p = fx->config + fx->msix_cap;
         uint32_t table = p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24;
@@ -332,6 +357,7 @@ typedef struct FuzzDev {
     XptPtDevice *d;
     const FuzzFixture *fx;
     XptHostPolicy *policy;
+    unsigned host_armed[2];         /* host faults (read, write) pending after the last op */
 } FuzzDev;
 
 typedef struct FuzzRun {
@@ -343,6 +369,8 @@ typedef struct FuzzRun {
     bool detach_fault;              /* a fault fired while a device detached */
     GPtrArray *ghosts;              /* FuzzFixture*: detached with a fault, may leave state */
     GArray *spans[3];               /* Span: scratch of check_claims (PCI, port, MMIO) */
+    GPtrArray *lies;                /* FuzzFixture*: lying copies made by this input */
+    bool host_fault;                /* a host config fault fired, or a device was gone */
     unsigned op_index;
 } FuzzRun;
 
@@ -405,7 +433,12 @@ static uint32_t emulated(XptPtDevice *d, unsigned off)
 static uint32_t host_value(XptPtDevice *d, unsigned off, unsigned len)
 {
     uint32_t v;
-    return xpt_host_pci_read(d->host, off, len, &v, NULL) ? v : 0;
+    int err;
+    unsigned pending = xpt_host_pci_pending_fault(d->host, false, &err);
+    xpt_host_pci_inject_fault(d->host, false, 0, 0);    /* the oracle's read is no guest's */
+    bool ok = xpt_host_pci_read(d->host, off, len, &v, NULL);
+    xpt_host_pci_inject_fault(d->host, false, err, pending);
+    return ok ? v : 0;
 }
 
 /*
@@ -530,6 +563,99 @@ ORACLE static bool ghost_resource(uint64_t mfn_or_port, bool io)
     return false;
 }
 
+typedef struct FrameRun {
+    uint64_t s, e;                  /* host frames or ports, inclusive */
+    uint64_t g;                     /* guest frame or port of s */
+} FrameRun;
+
+static gint frame_run_cmp(gconstpointer a, gconstpointer b)
+{
+    const FrameRun *x = a, *y = b;
+    return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/* Whether @runs (sorted here) holds two runs sharing a host frame/port that belongs to no
+ * device which detached while a fault kept it from undoing its mappings. */
+ORACLE static const FrameRun *find_twice(GArray *runs, bool io)
+{
+    g_array_sort(runs, frame_run_cmp);
+    for (guint i = 1; i < runs->len; i++) {
+        const FrameRun *a = &g_array_index(runs, FrameRun, i - 1);
+        const FrameRun *b = &g_array_index(runs, FrameRun, i);
+        for (guint j = i; j < runs->len && b->s <= a->e; j++) {
+            b = &g_array_index(runs, FrameRun, j);
+            if (b->s <= a->e && !ghost_resource(b->s, io)) {
+                return b;
+            }
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Invariant 2 (issue 13 items 2, 13): no p2m extent covers any attached device's MSI-X
+ * table page (whichever BAR or device the extent came from), and no host frame (port)
+ * is mapped at two guest addresses.
+ */
+ORACLE static void check_tables_and_twice(void)
+{
+    XptSim *sim = run->sim;
+    g_autoptr(GArray) runs = g_array_new(FALSE, FALSE, sizeof(FrameRun));
+    for (guint e = 0; e < sim->p2m->len; e++) {
+        const SimExtent *x = &g_array_index(sim->p2m, SimExtent, e);
+        FrameRun r = { x->mfn, x->mfn + x->nr - 1, x->gfn };
+        g_array_append_val(runs, r);
+        for (guint k = 0; k < run->devs->len; k++) {
+            FuzzDev *f = g_ptr_array_index(run->devs, k);
+            const FuzzFixture *fx = f->fx;
+            if (!fx->msix_cap || fx->msix_bir >= 6) {
+                continue;
+            }
+            uint64_t first, nr;
+            host_frames(&fx->bars[fx->msix_bir], &first, &nr);
+            uint64_t ts = first + fx->msix_first_page, te = first + fx->msix_last_page;
+            if (x->mfn <= te && ts <= r.e && !ghost_resource(MAX(ts, x->mfn), false)) {
+                oracle_fail("%s: its MSI-X table page (mfn 0x%" G_GINT64_MODIFIER "x) is "
+                            "mapped to the guest by the p2m extent gfn 0x%" G_GINT64_MODIFIER
+                            "x -> mfn 0x%" G_GINT64_MODIFIER "x+%" G_GUINT64_FORMAT
+                            " (invariant 2)", f->d->who, MAX(ts, x->mfn),
+                            x->gfn + (MAX(ts, x->mfn) - x->mfn), x->mfn, x->nr);
+            }
+        }
+    }
+    const FrameRun *t = find_twice(runs, false);
+    if (t) {
+        oracle_fail("host frame 0x%" G_GINT64_MODIFIER "x is mapped at two guest addresses "
+                    "(one of them gfn 0x%" G_GINT64_MODIFIER "x; invariant 2)", t->s, t->g);
+    }
+    g_array_set_size(runs, 0);
+    for (guint e = 0; e < sim->ioports->len; e++) {
+        const SimIoport *x = &g_array_index(sim->ioports, SimIoport, e);
+        FrameRun r = { x->mport, (uint64_t)x->mport + x->nr - 1, x->gport };
+        g_array_append_val(runs, r);
+    }
+    t = find_twice(runs, true);
+    if (t) {
+        oracle_fail("host port 0x%" G_GINT64_MODIFIER "x is mapped at two guest ports (one of "
+                    "them 0x%" G_GINT64_MODIFIER "x; invariant 2)", t->s, t->g);
+    }
+}
+
+/* Invariant 1 (issue 13 items 1, 13): no device whose config space is shorter than the
+ * 256-byte header is attached. */
+ORACLE static void check_config_sizes(void)
+{
+    for (guint k = 0; k < run->devs->len; k++) {
+        FuzzDev *f = g_ptr_array_index(run->devs, k);
+        if (xpt_host_pci_config_size(f->d->host) < XPT_PCI_CONFIG_SPACE ||
+            f->fx->rows < XPT_PCI_CONFIG_SPACE) {
+            oracle_fail("%s is attached with %u bytes of host config space (%u in its dump; "
+                        "invariant 1)", f->d->who, xpt_host_pci_config_size(f->d->host),
+                        f->fx->rows);
+        }
+    }
+}
+
 ORACLE static void check_mappings(void)
 {
     XptSim *sim = run->sim;
@@ -551,11 +677,10 @@ ORACLE static void check_mappings(void)
             uint64_t first, nr;
             host_frames(&f->fx->bars[i], &first, &nr);
             uint64_t page = mfn - first, n = MIN(left, nr - page);
-            const FuzzFixture *fx = f->fx;
-            if (fx->msix_cap && fx->msix_bir == i && page <= fx->msix_last_page &&
-                fx->msix_first_page < page + n) {
-                oracle_fail("%s: MSI-X table page of BAR %u mapped to the guest at gfn 0x%"
-                            G_GINT64_MODIFIER "x", f->d->who, i, gfn);
+            if (!f->fx->bars[i].base) {
+                oracle_fail("%s: BAR %u is unassigned on the host (address 0) but mfn 0x%"
+                            G_GINT64_MODIFIER "x of it is mapped at gfn 0x%" G_GINT64_MODIFIER
+                            "x (invariant 3)", f->d->who, i, mfn, gfn);
             }
             uint64_t addr, size;
             bool io, decode;
@@ -571,6 +696,7 @@ ORACLE static void check_mappings(void)
             left -= n;
         }
     }
+    check_tables_and_twice();
     for (guint e = 0; e < sim->ioports->len; e++) {
         const SimIoport *x = &g_array_index(sim->ioports, SimIoport, e);
         bool ok = false;
@@ -581,6 +707,11 @@ ORACLE static void check_mappings(void)
                 if (!h->size || !(h->flags & XPT_HOST_REGION_IO) || x->mport < h->base ||
                     x->mport + (uint64_t)x->nr > h->base + h->size) {
                     continue;
+                }
+                if (!h->base) {
+                    oracle_fail("%s: I/O BAR %u is unassigned on the host (address 0) but "
+                                "ports 0x%x+%u of it are mapped (invariant 3)", f->d->who, i,
+                                x->mport, x->nr);
                 }
                 uint64_t addr, size;
                 bool io, decode;
@@ -687,7 +818,10 @@ ORACLE static void check_claims(void)
 /* No MSI (MSI-X) pirq of a device whose guest MSI (MSI-X) Enable reads 0. */
 ORACLE static void check_msi(void)
 {
-    if ((run->fired & MSI_RELEASE_OPS) || !run->devs->len) {
+    /* A host config write that failed, or a device that was gone (all-ones reads count
+     * as failed reads, so nothing is written back), leaves the host's Enable bit where
+     * it was: it no longer tells what the guest asked for. */
+    if ((run->fired & MSI_RELEASE_OPS) || run->host_fault || !run->devs->len) {
         return;
     }
     guint n = run->devs->len;
@@ -720,6 +854,7 @@ ORACLE static void check_all(void)
     for (guint k = 0; k < run->devs->len; k++) {
         check_policy(g_ptr_array_index(run->devs, k));
     }
+    check_config_sizes();
     check_msi();
     check_mappings();
     check_claims();
@@ -1159,9 +1294,8 @@ static void msi_op(FuzzDev *f, uint8_t steps, uint8_t vec, uint8_t dest)
     }
 }
 
-static void device_add(uint8_t fxi, uint8_t flags, uint8_t slot, uint8_t id)
+static void device_add_fx(const FuzzFixture *fx, uint8_t flags, uint8_t slot, uint8_t id)
 {
-    const FuzzFixture *fx = &fixtures[fxi % NR_FIXTURES];
     g_autoptr(GString) s = g_string_new(NULL);
     g_string_printf(s, "driver=xen-pci-passthrough,hostaddr=%s%s,host-dump=%s",
                     (flags & 0x20) ? "0000:" : "", fx->hostaddr, fx->dump);
@@ -1217,13 +1351,216 @@ static void device_add(uint8_t fxi, uint8_t flags, uint8_t slot, uint8_t id)
     }
 }
 
+static void device_add(uint8_t fxi, uint8_t flags, uint8_t slot, uint8_t id)
+{
+    device_add_fx(&fixtures[fxi % NR_FIXTURES], flags, slot, id);
+}
+
+/* ---- lying host data (issue 13 item 13) ------------------------------------------------- */
+
+static const int fault_errnos[12];
+
+/* The @n-th implemented BAR of @fx (memory only when @mem), or -1. */
+static int nth_bar(const FuzzFixture *fx, unsigned n, bool mem)
+{
+    unsigned count = 0;
+    for (unsigned i = 0; i < 6; i++) {
+        count += fx->bars[i].size && !(mem && (fx->bars[i].flags & XPT_HOST_REGION_IO));
+    }
+    for (unsigned i = 0; count && i < 6; i++) {
+        if (fx->bars[i].size && !(mem && (fx->bars[i].flags & XPT_HOST_REGION_IO)) &&
+            n-- % count == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* Move BAR @i of @fx to host address @base, in its Region line and its config register. */
+static void set_bar_base(FuzzFixture *fx, unsigned i, uint64_t base)
+{
+    XptHostRegion *h = &fx->bars[i];
+    uint8_t *reg = fx->config + XPT_PCI_BAR0 + 4 * i;
+    bool io = h->flags & XPT_HOST_REGION_IO;
+    uint32_t lo = (uint32_t)(reg[0] | reg[1] << 8 | reg[2] << 16 | (uint32_t)reg[3] << 24);
+    base &= io ? 0xFFFCull : ~0xFull;
+    if (!(h->flags & XPT_HOST_REGION_MEM64)) {
+        base &= 0xFFFFFFFFull;
+    }
+    lo = (lo & (io ? 3u : 0xFu)) | (uint32_t)base;
+    for (unsigned b = 0; b < 4; b++) {
+        reg[b] = (uint8_t)(lo >> (8 * b));
+        if ((h->flags & XPT_HOST_REGION_MEM64) && i < 5) {
+            reg[4 + b] = (uint8_t)(base >> (32 + 8 * b));
+        }
+    }
+    h->base = base;
+}
+
+/* The capability offsets of @fx's list in walk order (bounded), *n of them. */
+static void cap_list(const FuzzFixture *fx, uint8_t caps[48], unsigned *n)
+{
+    *n = 0;
+    if (!(fx->config[0x06] & 0x10)) {
+        return;
+    }
+    for (unsigned ptr = fx->config[0x34] & 0xFC; ptr >= 0x40 && *n < 48;
+         ptr = fx->config[ptr + 1] & 0xFC) {
+        caps[(*n)++] = (uint8_t)ptr;
+    }
+}
+
+/*
+ * A copy of fixture @base whose host data lies as @kind says (FuzzLie), written to its
+ * own one-device dump; NULL when the lie does not apply (no such BAR or capability).
+ */
+static FuzzFixture *make_lie(const FuzzFixture *base, uint8_t kind, uint8_t a, uint8_t b,
+                             uint32_t v, uint8_t flags)
+{
+    g_autofree FuzzFixture *fx = g_memdup2(base, sizeof(*base));
+    fx->dump = NULL;
+    fx->rows = XPT_PCI_CONFIG_SPACE;
+    switch ((FuzzLie)(kind % FUZZ_LIE_COUNT)) {
+    case FUZZ_LIE_SHORT_CONFIG:
+        fx->rows = 64;
+        break;
+    case FUZZ_LIE_BAR_OVERLAP: {
+        int i = nth_bar(fx, a, true), j = nth_bar(fx, b, true);
+        j = j == i ? nth_bar(fx, (unsigned)b + 1, true) : j;
+        if (i < 0 || j < 0 || i == j) {
+            return NULL;
+        }
+        uint64_t pages = MAX(fx->bars[j].size >> XPT_PAGE_SHIFT, 1);
+        set_bar_base(fx, (unsigned)i, fx->bars[j].base + (v % pages) * XPT_PAGE_SIZE);
+        break;
+    }
+    case FUZZ_LIE_OTHER_OVERLAP: {
+        const FuzzFixture *o = &fixtures[v % NR_FIXTURES];
+        int i = nth_bar(fx, a, (v >> 8) & 1), j = nth_bar(o, b, (v >> 8) & 1);
+        if (i < 0 || j < 0 || (fx->bars[i].flags & XPT_HOST_REGION_IO) !=
+                              (o->bars[j].flags & XPT_HOST_REGION_IO)) {
+            return NULL;
+        }
+        set_bar_base(fx, (unsigned)i, o->bars[j].base);
+        break;
+    }
+    case FUZZ_LIE_BAR_AT_0: {
+        int i = nth_bar(fx, a, false);
+        if (i < 0) {
+            return NULL;
+        }
+        set_bar_base(fx, (unsigned)i, 0);
+        break;
+    }
+    case FUZZ_LIE_CAP_LOOP: {
+        uint8_t caps[48];
+        unsigned n;
+        cap_list(fx, caps, &n);
+        if (!n) {
+            return NULL;
+        }
+        unsigned from = a % n;
+        fx->config[caps[from] + 1] = caps[b % (from + 1)];      /* back to itself or earlier */
+        break;
+    }
+    case FUZZ_LIE_PATCH: {
+        unsigned w = 1u << (b % 3), off = a & ~(w - 1);
+        if ((off >= 0x10 && off < 0x28) || (off >= 0x30 && off < 0x34)) {
+            return NULL;        /* BAR and ROM registers: the kinds above lie about those */
+        }
+        for (unsigned k = 0; k < w; k++) {
+            fx->config[off + k] = (uint8_t)(v >> (8 * k));
+        }
+        break;
+    }
+    case FUZZ_LIE_COUNT:
+        return NULL;
+    }
+    if (!(flags & 0x80)) {
+        fx->own_hostaddr = g_strdup_printf("%02x:%s", 0x80 + (unsigned)(base - fixtures),
+                                           strchr(base->hostaddr, ':') + 1);
+        fx->hostaddr = fx->own_hostaddr;
+    }
+    fixture_caps(fx);
+    g_autofree char *name = g_strdup_printf("lie-%u", run->lies->len);
+    write_dump(fx, name);
+    g_ptr_array_add(run->lies, fx);
+    return g_steal_pointer(&fx);
+}
+
+static void free_lie(gpointer p)
+{
+    FuzzFixture *fx = p;
+    g_unlink(fx->dump);
+    g_free(fx->dump);
+    g_free(fx->own_hostaddr);
+    g_free(fx);
+}
+
+/* Host faults of the attached devices that fired since the last call. */
+static bool host_faults_fired(void)
+{
+    bool fired = false;
+    for (guint k = 0; k < run->devs->len; k++) {
+        FuzzDev *f = g_ptr_array_index(run->devs, k);
+        for (unsigned w = 0; w < 2; w++) {
+            unsigned now = xpt_host_pci_pending_fault(f->d->host, w, NULL);
+            fired = fired || now < f->host_armed[w];
+            f->host_armed[w] = now;
+        }
+    }
+    return fired;
+}
+
+static void host_op(Reader *r, FuzzHostOp op)
+{
+    switch (op) {
+    case FUZZ_HOST_FAIL: {
+        FuzzDev *f = pick_dev(rd8(r));
+        bool is_write = rd8(r) & 1;
+        int err = fault_errnos[rd8(r) % G_N_ELEMENTS(fault_errnos)];
+        unsigned count = rd8(r) % 4;
+        if (f) {
+            trace("%s: host-fail %s %d x%u", f->d->who, is_write ? "write" : "read", err, count);
+            xpt_host_pci_inject_fault(f->d->host, is_write, err, count);
+            f->host_armed[is_write] = count;
+        }
+        break;
+    }
+    case FUZZ_HOST_GONE: {
+        FuzzDev *f = pick_dev(rd8(r));
+        bool on = rd8(r) & 1;
+        if (f) {
+            trace("%s: host-gone %s", f->d->who, on ? "on" : "off");
+            xpt_host_pci_set_gone(f->d->host, on);
+            run->host_fault |= on;
+        }
+        break;
+    }
+    case FUZZ_HOST_LIE: {
+        uint8_t fxi = rd8(r), kind = rd8(r), a = rd8(r), b = rd8(r);
+        uint32_t v = rd32(r);
+        uint8_t flags = rd8(r), slot = rd8(r), id = rd8(r);
+        const FuzzFixture *lie = make_lie(&fixtures[fxi % NR_FIXTURES], kind, a, b, v, flags);
+        if (lie) {
+            trace("lie %u (a %u b %u v 0x%x) about %s as %s", kind % FUZZ_LIE_COUNT, a, b, v,
+                  fixtures[fxi % NR_FIXTURES].file, lie->hostaddr);
+            device_add_fx(lie, flags & 0x7F, slot, id);
+        }
+        break;
+    }
+    case FUZZ_HOST_OP_COUNT:
+        break;
+    }
+}
+
 static const char *const fault_ops[] = {
     "memory_mapping", "ioport_mapping", "claim_range", "unclaim_range",
     "set_pci_link_route", "set_isa_irq_level", "map_pirq", "map_pirq_msi", "unmap_pirq",
     "bind_msi", "unbind_msi", "bind_pt_intx", "unbind_pt_intx", "guest_read",
     "guest_write", "grant_device", "revoke_device",
 };
-static const int fault_errnos[] = { EPERM, ENOENT, EIO, ENOMEM, EBUSY, EEXIST, EINVAL,
+static const int fault_errnos[12] = { EPERM, ENOENT, EIO, ENOMEM, EBUSY, EEXIST, EINVAL,
                                     ENOSPC, E2BIG, EFAULT, ESRCH, EAGAIN };
 
 /* Xen's ioreq-server selection for a rep request (xen/common/ioreq.c): the whole
@@ -1283,9 +1620,13 @@ static void ioreq_op(Reader *r)
 }
 
 /* Run one operation; false when it only read (no state of the device model can change). */
-static bool run_op(Reader *r)
+static bool run_op(Reader *r, bool host_ops)
 {
-    uint8_t op = rd8(r) % FUZZ_OP_COUNT;
+    uint8_t op = rd8(r) % (host_ops ? FUZZ_OP_COUNT + FUZZ_HOST_OP_COUNT : FUZZ_OP_COUNT);
+    if (op >= FUZZ_OP_COUNT) {
+        host_op(r, (FuzzHostOp)(op - FUZZ_OP_COUNT));
+        return true;
+    }
     bool writes = true;
     switch ((FuzzOp)op) {
     case FUZZ_OP_CFG_READ: {
@@ -1453,7 +1794,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     init_once();
     Reader rd = { .p = data, .n = size };
     FuzzRun fr = { .be = xpt_sim_qtest_backend(), .devs = g_ptr_array_new(),
-                   .ghosts = g_ptr_array_new() };
+                   .ghosts = g_ptr_array_new(), .lies = g_ptr_array_new_with_free_func(free_lie) };
     for (unsigned i = 0; i < G_N_ELEMENTS(fr.spans); i++) {
         fr.spans[i] = g_array_new(FALSE, FALSE, sizeof(Span));
     }
@@ -1484,8 +1825,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (fr.op_index = 1; rd.i < rd.n && fr.op_index <= MAX_OPS; fr.op_index++) {
         FaultSnap snap;
         fault_snap(&snap);
-        bool writes = run_op(&rd);
+        bool writes = run_op(&rd, cold & FUZZ_COLD_HOST_OPS);
         fr.fired |= fault_fired(&snap);
+        fr.host_fault |= host_faults_fired();
         if (writes) {
             check_all();
         } else {
@@ -1514,6 +1856,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     xpt_sim_free(fr.sim);
     g_ptr_array_free(fr.devs, TRUE);
     g_ptr_array_free(fr.ghosts, TRUE);
+    g_ptr_array_free(fr.lies, TRUE);
     for (unsigned i = 0; i < G_N_ELEMENTS(fr.spans); i++) {
         g_array_free(fr.spans[i], TRUE);
     }

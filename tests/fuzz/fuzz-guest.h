@@ -18,7 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Byte 0: bits 0–2 cold-plug fixture 0–2, bits 3–5 with permissive=on, bit 6 rombar=0. */
+/* Byte 0: bits 0–2 cold-plug fixture 0–2, bits 3–5 with permissive=on, bit 6 rombar=0,
+ * bit 7 host operations (FUZZ_COLD_HOST_OPS). */
 #define FUZZ_COLD_MASK 0x07
 #define FUZZ_COLD_PERMISSIVE_SHIFT 3
 #define FUZZ_COLD_NO_ROMBAR 0x40
@@ -44,6 +45,33 @@ typedef enum {
     FUZZ_OP_IOREQ,          /* type, target, size, count16, flags, data64 */
     FUZZ_OP_COUNT
 } FuzzOp;
+
+/*
+ * Host-side operations (issue 13 item 13), when byte 0 has FUZZ_COLD_HOST_OPS: then the
+ * op byte modulo FUZZ_OP_COUNT + FUZZ_HOST_OP_COUNT selects a FuzzOp, or FuzzHostOp
+ * (value - FUZZ_OP_COUNT). Without that bit the op byte modulo FUZZ_OP_COUNT selects a
+ * FuzzOp, so inputs written before host operations existed keep their meaning.
+ */
+#define FUZZ_COLD_HOST_OPS 0x80
+typedef enum {
+    FUZZ_HOST_FAIL,         /* sel, flags (bit 0 write), errno choice, count (0 cancels) */
+    FUZZ_HOST_GONE,         /* sel, on (bit 0) */
+    FUZZ_HOST_LIE,          /* fixture, kind, a, b, value32, flags, slot, id */
+    FUZZ_HOST_OP_COUNT
+} FuzzHostOp;
+
+/* FUZZ_HOST_LIE kinds (kind % FUZZ_LIE_COUNT): a device_add of a copy of a fixture whose
+ * host data lies. The copy has its own host address (bus 0x80 + fixture) unless flags
+ * bit 7 keeps the fixture's. */
+typedef enum {
+    FUZZ_LIE_SHORT_CONFIG,  /* only the first 64 bytes of config space: refused */
+    FUZZ_LIE_BAR_OVERLAP,   /* BAR a moved to BAR b's host base + (value32 pages): refused */
+    FUZZ_LIE_OTHER_OVERLAP, /* BAR a moved onto BAR b of fixture (value32 % 3) */
+    FUZZ_LIE_BAR_AT_0,      /* BAR a at address 0: treated as not implemented */
+    FUZZ_LIE_CAP_LOOP,      /* capability a's next pointer to capability b (a loop) */
+    FUZZ_LIE_PATCH,         /* config bytes: offset a, width b, value32 */
+    FUZZ_LIE_COUNT
+} FuzzLie;
 
 /**
  * LLVMFuzzerTestOneInput: run one input against a fresh simulated hypervisor and xenfv

@@ -15,6 +15,12 @@ import sys
 (CFG_READ, CFG_WRITE, PIO_READ, PIO_WRITE, MMIO_READ, MMIO_WRITE, MEM_BULK, BAR_PLACE,
  FIRMWARE, MSIX, MSI, DEVICE_ADD, UNPLUG, EJECT, FAULT, COMMAND, IOREQ) = range(17)
 
+# FuzzHostOp (op byte values when byte 0 has HOST_OPS) and FuzzLie of fuzz-guest.h
+HOST_OPS = 0x80
+HOST_FAIL, HOST_GONE, HOST_LIE = range(17, 20)
+(LIE_SHORT_CONFIG, LIE_BAR_OVERLAP, LIE_OTHER_OVERLAP, LIE_BAR_AT_0, LIE_CAP_LOOP,
+ LIE_PATCH) = range(6)
+
 # Cold-plugged devices (byte 0) and their index as a device selector when all three are.
 ALL = 0x07
 NIC, NVME, RTL = 0, 1, 2          # 82576 (slot 2), NVMe (slot 3), RTL8111 (slot 4)
@@ -105,6 +111,18 @@ def msi(sel, steps, vec=0x41, dest=0):
 
 def device_add(fx, flags=0, slot=0, ident=0):
     return bytes([DEVICE_ADD, fx, flags, slot, ident])
+
+
+def host_fail(sel, write=False, err="EIO", count=1):
+    return bytes([HOST_FAIL, sel, int(write), ERRNOS.index(err), count])
+
+
+def host_gone(sel, on=True):
+    return bytes([HOST_GONE, sel, int(on)])
+
+
+def lie(fx, kind, a=0, b=0, v=0, flags=0, slot=0, ident=0):
+    return bytes([HOST_LIE, fx, kind, a, b]) + u32(v) + bytes([flags, slot, ident])
 
 
 def unplug(sel):
@@ -276,6 +294,25 @@ SEEDS = {
                          mem_bulk(t_raw(0xFFFFFFFFFFFFFFF0), 64)],
     "no-rombar-multifunction": [0x40 | 0x03, device_add(2, 0x0C, 0x10),
                                 firmware(NIC), mmio_read(t_bar(NIC, 6, 0))],
+    # issue 13 item 13: host faults and lying host data
+    "host-fail-msix-enable": [ALL | HOST_OPS, firmware(NIC), host_fail(NIC, True, "EIO", 3),
+                              msix(NIC, 0, 0x0F), host_fail(NIC, False, "EIO", 2),
+                              msix(NIC, 1, 0x3F), msi(RTL, 0x1F)],
+    "host-gone-then-back": [ALL | HOST_OPS, fw_all(), host_gone(NVME), msix(NVME, 5, 0x0F),
+                            cfg_write(NVME, 0x04, 2, 0), host_gone(NVME, False),
+                            msix(NVME, 5, 0x3F), unplug(NVME), eject_dev(NVME)],
+    "lie-short-config": [HOST_OPS | 0x01, lie(0, LIE_SHORT_CONFIG), lie(1, LIE_SHORT_CONFIG)],
+    "lie-bar-overlaps-table": [HOST_OPS, lie(0, LIE_BAR_OVERLAP, 0, 3, 1),
+                               lie(0, LIE_BAR_OVERLAP, 1, 0, 0), lie(1, LIE_BAR_AT_0),
+                               firmware(0)],
+    "lie-other-device": [HOST_OPS | 0x01, lie(1, LIE_OTHER_OVERLAP, 0, 3, 0),
+                         lie(2, LIE_OTHER_OVERLAP, 0, 0, 0x100), firmware(NIC)],
+    "lie-bar-at-0": [HOST_OPS, lie(0, LIE_BAR_AT_0, 0), lie(2, LIE_BAR_AT_0, 0),
+                     firmware(0), firmware(1), mmio_read(t_bar(0, 0, 0))],
+    "lie-cap-loop": [HOST_OPS, lie(0, LIE_CAP_LOOP, 2, 1), lie(2, LIE_CAP_LOOP, 0, 0),
+                     firmware(0), msix(0, 0, 0x0F), msi(1, 0x1F)],
+    "lie-patch-header-type": [HOST_OPS, lie(0, LIE_PATCH, 0x0E, 0, 0x80), lie(1, LIE_PATCH, 0x0A,
+                              1, 0x0600), lie(2, LIE_PATCH, 0x72, 1, 0x7FF), firmware(0)],
 }
 
 
