@@ -21,10 +21,17 @@ done
 
 if [ -n "$dev" ]; then
     echo "== Passing through this machine's $dev ($(cat /sys/bus/pci/devices/$dev/vendor):$(cat /sys/bus/pci/devices/$dev/device)), read-only, under -accel qtest =="
+    check="$dev"
     set -- -device "xen-pci-passthrough,hostaddr=$dev,id=hostdev0"
 else
     echo "== No PCI endpoint on this machine: passing through an Intel 82576 NIC from a real lspci dump =="
+    check="-host-dump $FIXTURES/pciutils-tests/cap-pcie-2 0000:01:00.0"
     set -- -device "xen-pci-passthrough,hostaddr=0000:01:00.0,id=nic0,host-dump=$FIXTURES/pciutils-tests/cap-pcie-2"
 fi
+echo
+# What would stop it on a real Xen dom0 (exit status 1 = not ready: shown, not fatal).
+echo "== Readiness check: xen-pt-dm -check-host $check =="
+# shellcheck disable=SC2086
+"$BUILD/xen-pt-dm" -check-host $check || true
 echo
 exec "$BUILD/tests/tools/guest-view" -- "$@"

@@ -17,6 +17,7 @@
 #include "monitor/qmp.h"
 #include "monitor/runstate.h"
 #include "qtest/accel.h"
+#include "system/check-host.h"
 #include "system/compat-opts.h"
 #include "system/privileges.h"
 #include "xen/xen-accel.h"
@@ -58,6 +59,9 @@ static const char usage[] =
     "\n"
     "  -h, --help               print this help and exit\n"
     "  -version                 print the version and exit\n"
+    "  -check-host [-json] [-host-sysfs DIR|-host-dump FILE] SBDF...|all\n"
+    "                           readiness check: what would stop each device from being\n"
+    "                           passed through, and the fix; exit 0 if all are ready\n"
     "  -accel qtest|xen         accelerator (qtest: simulated hypervisor for tests)\n"
     "  -accel qtest,sim-fail=OP:ERRNO[:COUNT]\n"
     "                           make the simulated hypervisor fail OP (tests)\n"
@@ -694,6 +698,9 @@ int main(int argc, char **argv)
      * on sockets; stdio writes need this). QEMU ignores SIGPIPE too. */
     signal(SIGPIPE, SIG_IGN);
 
+    if (xpt_check_host_wanted(argc, argv)) {
+        return xpt_check_host_main(argc, argv);     /* a mode of its own */
+    }
     int r = parse_args(argc, argv, &cfg, &err);
     if (r != 0) {
         g_ptr_array_free(cfg.devices, TRUE);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -331,6 +332,22 @@ int xc_interface_close(xc_interface *xch)
     g_assert(xch && F.open_handles > 0);
     F.open_handles--;
     g_free(xch);
+    return 0;
+}
+
+/* The readiness check's physinfo (xen/xen-physinfo.c): capabilities from
+ * $FAKE_XEN_PHYSCAP (a number, e.g. 0x5 = hvm | directio), default hvm | directio. */
+int xc_physinfo(xc_interface *xch, xc_physinfo_t *info)
+{
+    const char *env = getenv("FAKE_XEN_PHYSCAP");
+
+    record("xc_physinfo");
+    if (inject("xc_physinfo")) {
+        return -1;
+    }
+    memset(info, 0, sizeof(*info));
+    info->capabilities = env ? (uint32_t)strtoul(env, NULL, 0)
+                             : XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_directio;
     return 0;
 }
 

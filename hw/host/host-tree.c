@@ -233,9 +233,15 @@ static void fill_dev(XptHostTree *t, XptHostTreeDev *d, struct pci_dev *p,
     d->class_code = cfg(d, PCI_CLASS_REVISION, 4) >> 8;
     d->header_type = (uint8_t)(cfg(d, PCI_HEADER_TYPE, 1) & 0x7f);
     d->multifunction = cfg(d, PCI_HEADER_TYPE, 1) & 0x80;
-    if (d->header_type == 1 && d->config_size >= 64) {
+    if (d->header_type == 1) {
         d->secondary = (uint8_t)cfg(d, PCI_SECONDARY_BUS, 1);
         d->subordinate = (uint8_t)cfg(d, PCI_SUBORDINATE_BUS, 1);
+    } else if (d->header_type == 2) {   /* CardBus: PCI LB 3.0 / PC Card 16-bit header */
+        d->secondary = (uint8_t)cfg(d, PCI_CB_CARD_BUS, 1);
+        d->subordinate = (uint8_t)cfg(d, PCI_CB_SUBORDINATE_BUS, 1);
+    }
+    if (d->secondary <= d->bus || d->subordinate < d->secondary) {
+        d->secondary = d->subordinate = 0;  /* not a usable bus range (or a loop) */
     }
     if (t->is_dump) {
         regions_dump(t, d, layout);
@@ -387,14 +393,22 @@ bool xpt_host_tree_is_dump(const XptHostTree *t)
 const XptHostTreeDev *xpt_host_tree_parent_bridge(const XptHostTree *t,
                                                   const XptHostTreeDev *d)
 {
+    const XptHostTreeDev *best = NULL;
+
     for (unsigned i = 0; i < t->devs->len; i++) {
         const XptHostTreeDev *b = &g_array_index(t->devs, XptHostTreeDev, i);
-        if (b != d && b->header_type == 1 && b->segment == d->segment &&
-            b->secondary == d->bus && b->secondary != 0 && b->secondary > b->bus) {
-            return b;
+        if (b == d || !b->secondary || b->segment != d->segment ||
+            d->bus < b->secondary || d->bus > b->subordinate) {
+            continue;
+        }
+        /* The direct parent has the narrowest range (its secondary bus is d's bus when
+         * the tree is consistent). */
+        if (!best || b->subordinate - b->secondary < best->subordinate - best->secondary ||
+            (b->secondary == d->bus && best->secondary != d->bus)) {
+            best = b;
         }
     }
-    return NULL;
+    return best;
 }
 
 unsigned xpt_host_tree_find_ext_cap(const XptHostTreeDev *d, uint16_t id)

@@ -46,7 +46,8 @@ typedef struct XptHostTreeRegion {
  *     could be read, then the device has only its SBDF); bytes beyond read all-ones.
  * @header_type: config 0x0E & 0x7F; @multifunction: bit 7 of it.
  * @class_code: base class << 16 | subclass << 8 | programming interface.
- * @secondary, @subordinate: bus range of a type-1 bridge (else 0, 0).
+ * @secondary, @subordinate: bus range of a type-1 or CardBus bridge (else 0, 0; also 0
+ *     when the range does not lie above the bridge's own bus).
  */
 typedef struct XptHostTreeDev {
     char sbdf[sizeof("ffff:ff:1f.7")];
@@ -95,9 +96,11 @@ const char *xpt_host_tree_source(const XptHostTree *t);
 bool xpt_host_tree_is_dump(const XptHostTree *t);
 
 /**
- * xpt_host_tree_parent_bridge: the type-1 bridge of @d's segment whose secondary bus is
- * @d's bus (its direct upstream bridge), or NULL on a root bus. A bridge never counts as
- * its own parent; at most one bridge per bus is taken (the first in SBDF order).
+ * xpt_host_tree_parent_bridge: the bridge directly upstream of @d: among the type-1
+ * (PCI-to-PCI) and type-2 (CardBus) bridges of @d's segment on a lower bus whose
+ * secondary..subordinate range holds @d's bus, the one with the narrowest range; NULL
+ * on a root bus. Bridges whose range does not lie above their own bus are ignored, so
+ * walking up always ends (bus numbers strictly decrease).
  */
 const XptHostTreeDev *xpt_host_tree_parent_bridge(const XptHostTree *t,
                                                   const XptHostTreeDev *d);

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "hw/host/host-rules.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -50,7 +51,6 @@ static void msix_carve_out(XptPtDevice *d)
 
 bool xpt_pt_bars_init(XptPtDevice *d, GError **errp)
 {
-    const char *sbdf = xpt_host_pci_sbdf(d->host);
     for (unsigned i = 0; i < 6; i++) {
         const XptHostRegion *h = xpt_host_pci_bar(d->host, i);
         XptPtBar *b = &d->bars[i];
@@ -62,16 +62,8 @@ bool xpt_pt_bars_init(XptPtDevice *d, GError **errp)
         flags |= (h->flags & XPT_HOST_REGION_IO) ? XPT_BAR_IO : 0;
         flags |= (h->flags & XPT_HOST_REGION_MEM64) ? XPT_BAR_MEM64 : 0;
         flags |= (h->flags & XPT_HOST_REGION_PREFETCH) ? XPT_BAR_PREFETCH : 0;
-        bool unaligned = !(flags & XPT_BAR_IO) &&
-                         ((h->base & (XPT_PAGE_SIZE - 1)) || (h->size & (XPT_PAGE_SIZE - 1)));
-        if (unaligned && !d->props.unaligned_bars) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                        "%s: BAR %u (0x%" G_GINT64_MODIFIER "x, %" G_GUINT64_FORMAT
-                        " bytes) is not page-aligned, so the guest would reach another "
-                        "device's registers; boot dom0's Linux with pci=resource_alignment=%s "
-                        "so that it page-aligns the BAR (a -device given by hand may "
-                        "instead take unaligned-bars=on, unsafe; xl cannot pass it)",
-                        sbdf, i, h->base, h->size, sbdf);
+        /* The rule the readiness check reports too (hw/host/host-rules.h). */
+        if (!xpt_host_rule_bar_pages(d->host, i, d->props.unaligned_bars, errp)) {
             return false;
         }
         b->bar.flags = flags;

@@ -20,6 +20,7 @@
 #include "hw/xen/xen-pt-msix.h"
 
 #include "hw/host/host-bar.h"
+#include "hw/host/host-rules.h"
 #include "hw/xen/xen-pt.h"
 #include "util/bytes.h"
 #include "util/error.h"
@@ -309,29 +310,16 @@ bool xpt_pt_msix_init(XptPtDevice *d, GError **errp)
     if (!cap) {
         return true;
     }
-    uint32_t ctrl, table, pba;
-    if (!xpt_host_pci_read(d->host, cap + PCI_MSIX_FLAGS, 2, &ctrl, errp) ||
-        !xpt_host_pci_read(d->host, cap + PCI_MSIX_TABLE, 4, &table, errp) ||
-        !xpt_host_pci_read(d->host, cap + PCI_MSIX_PBA, 4, &pba, errp)) {
-        g_prefix_error(errp, "%s: MSI-X capability at 0x%02x: ", d->who, cap);
+    /* Where the table is, and the rule the readiness check reports too
+     * (hw/host/host-rules.h). */
+    XptHostMsixTable mt;
+    if (!xpt_host_rule_msix_table(d->host, cap, d->who, &mt, errp)) {
         return false;
     }
-    unsigned nr = (ctrl & PCI_MSIX_FLAGS_QSIZE) + 1;
-    unsigned bir = table & PCI_MSIX_BIR;
-    uint64_t table_off = table & ~(uint32_t)PCI_MSIX_BIR;
-    uint64_t table_len = (uint64_t)nr * PCI_MSIX_ENTRY_SIZE;
-    const XptHostRegion *h = bir < XPT_HOST_NUM_BARS ? xpt_host_pci_bar(d->host, bir) : NULL;
-    const char *why = !h ? "names no BAR (BIR 6 or 7)"
-                    : !h->size ? "is in a BAR the device does not implement"
-                    : (h->flags & XPT_HOST_REGION_IO) ? "is in an I/O BAR"
-                    : table_off + table_len > h->size ? "does not fit in its BAR" : NULL;
-    if (why) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                    "%s: MSI-X table (BIR %u, offset 0x%" G_GINT64_MODIFIER "x, %u entries) "
-                    "%s; the device cannot be passed through", d->who, bir, table_off, nr,
-                    why);
-        return false;
-    }
+    unsigned nr = mt.nr, bir = mt.bir;
+    uint64_t table_off = mt.table_off, table_len = mt.table_len;
+    uint32_t pba = mt.pba, ctrl = mt.ctrl;
+    const XptHostRegion *h = xpt_host_pci_bar(d->host, bir);
     uint64_t trap_off = table_off & ~(XPT_PAGE_SIZE - 1);
     uint64_t trap_last = (table_off + table_len - 1) & ~(XPT_PAGE_SIZE - 1);
     const XptPtBar *b = &d->bars[bir];

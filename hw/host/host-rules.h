@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rules a host device must pass to be attached, shared by xen-pci-passthrough's
+ * attach (hw/xen/xen-pt-bar.c, xen-pt-msix.c) and the readiness check
+ * (hw/host/host-check.c, -check-host), so that the check reports exactly what attach
+ * would refuse. The other attach-time refusals (bridges, PCIe ports, short config space,
+ * unreadable files) are xpt_host_pci_open()'s own (hw/host/host-pci.h).
+ */
+#ifndef XPT_HW_HOST_HOST_RULES_H
+#define XPT_HW_HOST_HOST_RULES_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hw/host/host-pci.h"
+
+#define XPT_HOST_PAGE_SIZE 4096u
+
+/**
+ * xpt_host_rule_bar_pages: may memory BAR @bar of @h be mapped into a guest page by
+ * page? A memory BAR whose host base or size is not a multiple of 4 KiB would expose
+ * whatever else shares its first or last page (SPEC §6), so it is refused unless
+ * @unaligned_ok (the unaligned-bars=on property, documented as unsafe). I/O BARs and
+ * absent BARs pass.
+ * Errors: XPT_ERROR_UNSUPPORTED, one line naming @h's SBDF, the BAR, and the dom0 fix
+ * (pci=resource_alignment=SBDF; unaligned-bars=on only for a -device given by hand).
+ */
+bool xpt_host_rule_bar_pages(XptHostPci *h, unsigned bar, bool unaligned_ok,
+                             GError **errp);
+
+/**
+ * XptHostMsixTable: where a device's MSI-X table lives.
+ * @cap: config offset of the MSI-X capability; @nr: table entries (1–2048);
+ * @bir: the BAR holding it; @table_off, @table_len: offset in that BAR and bytes
+ * (@nr × 16); @pba: the raw PBA offset/BIR register (PCI LB 3.0 §6.8.2.5);
+ * @ctrl: the Message Control register as read (§6.8.2.3).
+ */
+typedef struct XptHostMsixTable {
+    unsigned cap;
+    uint16_t ctrl;
+    unsigned nr;
+    unsigned bir;
+    uint64_t table_off;
+    uint64_t table_len;
+    uint32_t pba;
+} XptHostMsixTable;
+
+/**
+ * xpt_host_rule_msix_table: read the MSI-X capability at @cap of @h into *t and check
+ * that its table lies inside an implemented memory BAR (PCI LB 3.0 §6.8.2.4), so its
+ * pages can be trapped and never mapped to the guest (reference/config-space.md
+ * invariant 10). @who names the device in messages.
+ * Errors: a failed host read (prefixed with the capability offset);
+ * XPT_ERROR_UNSUPPORTED "MSI-X table ... names no BAR / is in a BAR the device does not
+ * implement / is in an I/O BAR / does not fit in its BAR; the device cannot be passed
+ * through".
+ */
+bool xpt_host_rule_msix_table(XptHostPci *h, unsigned cap, const char *who,
+                              XptHostMsixTable *t, GError **errp);
+
+#endif
