@@ -338,6 +338,50 @@ static void test_dump_refused(void)
                       XPT_ERROR_UNSUPPORTED, "0000:6a:00.4", "event collector");
 }
 
+/*
+ * Issue 13 item 12: system bridges with a type-0 header (the host bridge 06/00, the LPC
+ * bridge 06/01 of real trees) are refused; class 06/80 "other bridge" (used by endpoint
+ * boards) is not.
+ */
+static void test_dump_system_bridges(void)
+{
+    assert_open_fails(dump_path("tree-asus-p6t6"), "00:00.0", XPT_ERROR_UNSUPPORTED,
+                      "0000:00:00.0", "cannot pass through a host bridge (class 06/00)");
+    assert_open_fails(dump_path("tree-asus-p6t6"), "00:1f.0", XPT_ERROR_UNSUPPORTED,
+                      "0000:00:1f.0", "cannot pass through an ISA/LPC bridge (class 06/01)");
+    assert_open_fails(dump_path("tree-fujitsu-p8010"), "00:00.0", XPT_ERROR_UNSUPPORTED,
+                      "0000:00:00.0", "host bridge");
+    assert_open_fails(dump_path("tree-fujitsu-p8010"), "00:1f.0", XPT_ERROR_UNSUPPORTED,
+                      "0000:00:1f.0", "ISA/LPC bridge");
+    assert_open_fails(dump_path("cap-ht"), "00:18.0", XPT_ERROR_UNSUPPORTED,
+                      "0000:00:18.0", "host bridge");
+    /* the 82576 with class 06/80 and 06/05 */
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(dump_path("cap-pcie-2"), &text, NULL, NULL));
+    for (int other = 0; other < 2; other++) {
+        g_autofree char *row0 = g_strdup("00: 86 80 c9 10 07 04 10 00 01 00 00 02");
+        g_assert_nonnull(strstr(text, row0));
+        g_autofree char *patched = g_strdup_printf("00: 86 80 c9 10 07 04 10 00 01 00 %s 06",
+                                                   other ? "80" : "05");
+        g_auto(GStrv) parts = g_strsplit(text, row0, 2);
+        g_autofree char *copy = g_strjoinv(patched, parts);
+        char *path = NULL;
+        int fd = g_file_open_tmp("xpt-dump-XXXXXX", &path, NULL);
+        g_assert_cmpint(fd, >=, 0);
+        close(fd);
+        g_assert_true(g_file_set_contents(path, copy, -1, NULL));
+        if (other) {
+            g_autoptr(XptHostPci) h = open_dump_ok(path, "01:00.0");
+            g_assert_cmphex(rd(h, 0x0a, 2), ==, 0x0680);
+        } else {
+            assert_open_fails(path, "01:00.0", XPT_ERROR_UNSUPPORTED, "0000:01:00.0",
+                              "a PCMCIA bridge (class 06/05)");
+        }
+        g_unlink(path);
+        g_free(path);
+    }
+}
+
 static void test_dump_not_found(void)
 {
     assert_open_fails(dump_path("cap-pcie-2"), "02:00.0", XPT_ERROR_NOT_FOUND,
@@ -805,6 +849,7 @@ int main(int argc, char **argv)
     g_test_add_func("/host/dump/tree-asus-selected", test_dump_tree_asus_selected);
     g_test_add_func("/host/dump/tree-fsl-domain2", test_dump_tree_fsl_domain2);
     g_test_add_func("/host/dump/refused", test_dump_refused);
+    g_test_add_func("/host/dump/system-bridges", test_dump_system_bridges);
     g_test_add_func("/host/dump/not-found", test_dump_not_found);
     g_test_add_func("/host/dump/shadow-writes", test_dump_shadow_writes);
     g_test_add_func("/host/dump/parse-size", test_dump_parse_size);

@@ -287,7 +287,39 @@ static const char *pcie_type_name(unsigned type)
     }
 }
 
-/* Refuse bridges, CardBus bridges and PCI Express ports. */
+/*
+ * Bridge functions of class 0x06 with a type-0 header (issue 13 item 12): the name of
+ * subclass @sub if it is a system bridge that must stay with the host, or NULL (0x80,
+ * "other bridge", is what vendors give endpoint devices such as FPGA and accelerator
+ * boards; Xen treats it as an endpoint). Subclasses from the PCI Code and ID Assignment
+ * Specification r1.12 §1.7; 0x04, 0x07 and 0x09 have type-1/2 headers, refused above.
+ *  - host bridges: Xen 4.17 refuses to assign one to any domain but dom0
+ *    (xen/drivers/passthrough/vtd/iommu.c domain_context_mapping: -EPERM for
+ *    DEV_TYPE_PCI_HOST_BRIDGE, which pci.c pdev_type gives class 0x0600); QEMU's IGD
+ *    passthrough copies the host ISA/LPC bridge's IDs into an emulated one rather than
+ *    pass it (hw/xen/xen_pt_graphics.c, igd-passthrough-isa-bridge);
+ *  - ISA/LPC, EISA, MicroChannel, PCMCIA, NuBus, RACEway bridges forward the host's
+ *    legacy ports and memory windows (the keyboard controller, RTC, ... behind an LPC
+ *    bridge; PC Card windows) from outside their BARs, which a guest cannot be given.
+ */
+static const char *system_bridge_name(unsigned sub)
+{
+    switch (sub) {
+    case 0x00: return "a host bridge";
+    case 0x01: return "an ISA/LPC bridge";
+    case 0x02: return "an EISA bridge";
+    case 0x03: return "a MicroChannel bridge";
+    case 0x05: return "a PCMCIA bridge";
+    case 0x06: return "a NuBus bridge";
+    case 0x08: return "a RACEway bridge";
+    case 0x0a: return "an InfiniBand-to-PCI host bridge";
+    case 0x0b: return "an Advanced Switching-to-PCI host bridge";
+    case 0x80: return NULL;
+    default: return "a bridge of an unknown kind";
+    }
+}
+
+/* Refuse bridges, CardBus bridges, system bridges (class 0x06) and PCI Express ports. */
 static bool check_passthrough_type(XptHostPci *h, GError **errp)
 {
     unsigned htype = h->config[PCI_HEADER_TYPE] & 0x7f;
@@ -309,6 +341,18 @@ static bool check_passthrough_type(XptHostPci *h, GError **errp)
                     "%s: cannot pass through a device with unknown header type %u; only "
                     "endpoints (header type 0) can be passed through", h->sbdf, htype);
         return false;
+    }
+
+    if (h->config[PCI_CLASS_DEVICE + 1] == PCI_BASE_CLASS_BRIDGE) {
+        unsigned sub = h->config[PCI_CLASS_DEVICE];
+        const char *name = system_bridge_name(sub);
+        if (name) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                        "%s: cannot pass through %s (class 06/%02x): it is part of the "
+                        "host's chipset and forwards host resources outside its BARs; "
+                        "pass through endpoint devices only", h->sbdf, name, sub);
+            return false;
+        }
     }
 
     unsigned pcie = xpt_host_pci_find_cap(h, PCI_CAP_ID_EXP);

@@ -95,7 +95,10 @@ typedef struct XptHostPci XptHostPci;
  *                          capabilities (MSI-X above all) would be invisible;
  *   XPT_ERROR_UNSUPPORTED  header type ≠ 0 (bridges, CardBus): "cannot pass through a
  *                          PCI bridge"; a PCI Express port (PCIe capability type is not
- *                          an endpoint, legacy endpoint or RC-integrated endpoint).
+ *                          an endpoint, legacy endpoint or RC-integrated endpoint); a
+ *                          system bridge of class 0x06 (host, ISA/LPC, EISA, MCA,
+ *                          PCMCIA, NuBus, RACEway, InfiniBand or AS host bridge; only
+ *                          06/80 "other bridge" passes: see system_bridge_name).
  */
 XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp);
 void xpt_host_pci_free(XptHostPci *h);
