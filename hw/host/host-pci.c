@@ -343,18 +343,6 @@ static bool check_passthrough_type(XptHostPci *h, GError **errp)
         return false;
     }
 
-    if (h->config[PCI_CLASS_DEVICE + 1] == PCI_BASE_CLASS_BRIDGE) {
-        unsigned sub = h->config[PCI_CLASS_DEVICE];
-        const char *name = system_bridge_name(sub);
-        if (name) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                        "%s: cannot pass through %s (class 06/%02x): it is part of the "
-                        "host's chipset and forwards host resources outside its BARs; "
-                        "pass through endpoint devices only", h->sbdf, name, sub);
-            return false;
-        }
-    }
-
     unsigned pcie = xpt_host_pci_find_cap(h, PCI_CAP_ID_EXP);
     if (pcie) {
         unsigned type = (host_rd(h, pcie + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4;
@@ -364,6 +352,17 @@ static bool check_passthrough_type(XptHostPci *h, GError **errp)
                         "%s: cannot pass through a PCI Express %s (device/port type %u); "
                         "pass through an endpoint instead", h->sbdf,
                         pcie_type_name(type), type);
+            return false;
+        }
+    }
+    if (h->config[PCI_CLASS_DEVICE + 1] == PCI_BASE_CLASS_BRIDGE) {
+        unsigned sub = h->config[PCI_CLASS_DEVICE];
+        const char *name = system_bridge_name(sub);
+        if (name) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                        "%s: cannot pass through %s (class 06/%02x): it is part of the "
+                        "host's chipset and forwards host resources outside its BARs; "
+                        "pass through endpoint devices only", h->sbdf, name, sub);
             return false;
         }
     }
