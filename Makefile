@@ -34,7 +34,7 @@ $(CONFIG_MAK): configure $(DEPS_STAMP)
 
 -include $(CONFIG_MAK)
 
-CORE_SRCS := $(wildcard util/*.c hw/pci/*.c hw/host/*.c hw/xen/*.c hw/i386/*.c \
+CORE_SRCS := $(wildcard util/*.c hw/pci/*.c hw/host/*.c hw/xen/*.c hw/i386/*.c hw/char/*.c \
                         xen/*.c qtest/*.c monitor/*.c)
 CORE_SRCS := $(filter-out qtest/client.c qtest/qmp-client.c,$(CORE_SRCS))
 MAIN_SRCS := system/vl.c system/privileges.c system/compat-opts.c system/check-host.c

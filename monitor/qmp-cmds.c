@@ -450,9 +450,13 @@ static JsonNode *cmd_qom_list_types(XptQmpMonitor *mon, JsonObject *args, GError
  * (tools/libs/light/libxl_dm.c device_model_spawn_outcome) and a failure fails
  * xl create; device_model_postconfig_chardev reads "label" and "filename" of every
  * entry and writes the pty of each "serialN" whose filename starts with "pty:" to
- * xenstore for xl console. The only chardevs here are those of the QMP monitors
- * (monitor/qmp.c xpt_qmp_query_chardev), so no serialN is listed. QEMU lists its
- * chardevs in the order of an internal hash table; ours come in command-line order.
+ * xenstore (/local/domain/N/serial/PORT/tty) for xl console -t serial. Listed here
+ * (monitor/qmp.c xpt_qmp_query_chardev): the QMP monitors' chardevs, then COM1's
+ * with QEMU's label — "serial0" for -serial pty (what libxl passes for serial="pty"),
+ * the chardev's id for -serial chardev:ID, which libxl therefore does not write to
+ * xenstore, exactly as with QEMU (fixtures/qemu-7.2-reference/query-chardev-serial.txt).
+ * QEMU lists its chardevs in the order of an internal hash table; ours come in
+ * command-line order, the serial port last.
  */
 static JsonNode *cmd_query_chardev(XptQmpMonitor *mon, JsonObject *args, GError **errp)
 {

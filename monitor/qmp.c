@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config-host.h"
+#include "hw/char/serial.h"
 #include "monitor/json-stream.h"
 #include "monitor/qmp-int.h"
 #include "monitor/runstate.h"
@@ -669,6 +670,17 @@ JsonNode *xpt_qmp_query_chardev(void)
         json_object_set_member(info, "filename", xpt_qmp_string_node(filename));
         /* A monitor opens its chardev's front end when it is created (QEMU 7.2
          * monitor/qmp.c monitor_init_qmp), whether or not a client is connected. */
+        json_object_set_boolean_member(info, "frontend-open", TRUE);
+        json_array_add_object_element(list, info);
+    }
+    XptSerial *serial = qmp.cfg.machine ? qmp.cfg.machine->serial : NULL;
+    if (serial) {
+        /* The UART opens its front end when it is realized (QEMU 7.2 hw/char/serial.c
+         * serial_realize → qemu_chr_fe_set_handlers): "frontend-open" is true. */
+        g_autofree char *filename = xpt_chardev_filename(xpt_serial_chardev(serial));
+        JsonObject *info = json_object_new();
+        json_object_set_member(info, "label", xpt_qmp_string_node(xpt_serial_label(serial)));
+        json_object_set_member(info, "filename", xpt_qmp_string_node(filename));
         json_object_set_boolean_member(info, "frontend-open", TRUE);
         json_array_add_object_element(list, info);
     }

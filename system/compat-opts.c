@@ -19,7 +19,6 @@ static const struct {
     { "-net", "xen-pt-dm emulates no NICs; pass a NIC through or use a PV vif" },
     { "-netdev", "xen-pt-dm emulates no NICs; pass a NIC through or use a PV vif" },
     { "-vga", "xen-pt-dm emulates no graphics; configure vga=\"none\"" },
-    { "-serial", "xen-pt-dm emulates no serial port; configure serial=[]" },
     { "-usb", "xen-pt-dm emulates no USB controller; pass one through" },
     { "-soundhw", "xen-pt-dm emulates no sound device; pass one through" },
     { "-spice", "xen-pt-dm serves no display (no SPICE server); configure spice=0" },

@@ -38,6 +38,7 @@ typedef struct Config {
     GPtrArray *chardevs;     /* -chardev strings */
     GPtrArray *mons;         /* -mon strings */
     GPtrArray *qmps;         /* -qmp strings */
+    GPtrArray *serials;      /* -serial strings */
     bool start_paused;       /* -S */
     const char *xen_domid;
     bool xen_domid_restrict; /* -xen-domid-restrict */
@@ -52,6 +53,13 @@ typedef struct MonitorSpec {
     XptChardevSpec chr;
     bool pretty;
 } MonitorSpec;
+
+/* COM1's chardev from -serial (SPEC §10). */
+typedef struct SerialSpec {
+    bool present;
+    XptChardevSpec chr;
+    char *label;             /* "serial0", or ID of -serial chardev:ID */
+} SerialSpec;
 
 static const char usage[] =
     "usage: xen-pt-dm [options]\n"
@@ -82,6 +90,10 @@ static const char usage[] =
     "                           QMP monitor on chardev ID (several allowed)\n"
     "  -qmp unix:PATH[,server=on][,wait=off] | stdio\n"
     "                           QMP monitor (shorthand for -chardev + -mon)\n"
+    "  -chardev pty|null,id=ID, -chardev file,id=ID,path=PATH[,append=on]\n"
+    "                           more character devices (for -serial chardev:ID)\n"
+    "  -serial pty|chardev:ID|file:PATH|unix:PATH[,server=on]|stdio|null|none\n"
+    "                           COM1, a 16550A at 0x3F8, ISA IRQ 4 (xl: serial=\"pty\")\n"
     "  -S                       start paused: QMP query-status says prelaunch until cont\n"
     "  -xen-domid N             serve Xen domain N (the xen accelerator; libxl passes it)\n"
     "  -xen-domid-restrict      restrict the Xen handles to domain N once started\n"
@@ -95,7 +107,7 @@ static const char usage[] =
     "  -d CATEGORIES            enable log categories (-d help lists them)\n"
     "  -msg timestamp=on|off    start every log line with the UTC time\n"
     "  -display none, -vnc none, -audio none, -nodefaults, -no-user-config, -name NAME,\n"
-    "  -no-shutdown, -monitor none, -net none, -vga none, -serial none, -boot ORDER,\n"
+    "  -no-shutdown, -monitor none, -net none, -vga none, -boot ORDER,\n"
     "  -no-acpi, -nographic\n"
     "                           accepted for libxl and libqtest compatibility\n"
     "  -vnc ADDR[,...], -display TYPE, -k KEYMAP, -device cirrus-vga|VGA[,...]\n"
@@ -272,7 +284,10 @@ static int parse_args(int argc, char **argv, Config *cfg, GError **errp)
             }
         } else if (!strcmp(o, "-no-acpi")) {
             /* libxl with acpi=0: the ACPI tables are hvmloader's (no hot-plug without) */
-        } else if ((!strcmp(o, "-net") || !strcmp(o, "-vga") || !strcmp(o, "-serial")) &&
+        } else if (!strcmp(o, "-serial")) {
+            NEED_ARG();
+            g_ptr_array_add(cfg->serials, (gpointer)arg);
+        } else if ((!strcmp(o, "-net") || !strcmp(o, "-vga")) &&
                    arg && !strcmp(arg, "none")) {
             /* libxl's -net none (no emulated NIC): nothing to create */
             i++;
@@ -341,7 +356,62 @@ static void monitor_spec_free(gpointer p)
     g_free(ms);
 }
 
-static bool parse_monitors(const Config *cfg, GPtrArray *out, GError **errp)
+/*
+ * -serial: at most one port (COM1) besides "none"s. "chardev:ID" takes a -chardev not
+ * used by a monitor and keeps its id as the label (QEMU 7.2: query-chardev then lists
+ * ID, not serial0); any other backend gets the label "serial0" (QEMU's serial_parse).
+ */
+static bool parse_serial(const Config *cfg, GPtrArray *chardevs, bool *used,
+                         SerialSpec *serial, GError **errp)
+{
+    for (unsigned i = 0; i < cfg->serials->len; i++) {
+        const char *str = g_ptr_array_index(cfg->serials, i);
+        if (!strcmp(str, "none")) {
+            continue;
+        }
+        if (serial->present) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "-serial %s: xen-pt-dm provides one serial port (COM1); give one "
+                        "serial= in the guest's configuration", str);
+            return false;
+        }
+        if (g_str_has_prefix(str, "chardev:")) {
+            const char *id = str + 8;
+            unsigned j = 0;
+            while (j < chardevs->len &&
+                   strcmp(((MonitorSpec *)g_ptr_array_index(chardevs, j))->chr.id, id)) {
+                j++;
+            }
+            if (j == chardevs->len) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "-serial %s: chardev '%s' not found (define it with -chardev)",
+                            str, id);
+                return false;
+            }
+            if (used[j]) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "-serial %s: chardev '%s' is already used by a monitor", str, id);
+                return false;
+            }
+            used[j] = true;
+            MonitorSpec *src = g_ptr_array_index(chardevs, j);
+            serial->chr = src->chr;
+            serial->chr.id = g_strdup(src->chr.id);
+            serial->chr.path = g_strdup(src->chr.path);
+            serial->label = g_strdup(id);
+        } else {
+            if (!xpt_chardev_parse_serial(str, &serial->chr, errp)) {
+                return false;
+            }
+            serial->label = g_strdup("serial0");
+        }
+        serial->present = true;
+    }
+    return true;
+}
+
+static bool parse_monitors(const Config *cfg, GPtrArray *out, SerialSpec *serial,
+                           GError **errp)
 {
     g_autoptr(GPtrArray) chardevs = g_ptr_array_new_with_free_func(monitor_spec_free);
     g_autofree bool *used = g_new0(bool, cfg->chardevs->len + 1);
@@ -412,9 +482,12 @@ static bool parse_monitors(const Config *cfg, GPtrArray *out, GError **errp)
         ms->pretty = pretty;
         g_ptr_array_add(out, ms);
     }
+    if (!parse_serial(cfg, chardevs, used, serial, errp)) {
+        return false;
+    }
     for (unsigned j = 0; j < chardevs->len; j++) {
         if (!used[j]) {
-            xpt_warn_report("-chardev id=%s is not used by any -mon; ignored",
+            xpt_warn_report("-chardev id=%s is not used by any -mon or -serial; ignored",
                             ((MonitorSpec *)g_ptr_array_index(chardevs, j))->chr.id);
         }
     }
@@ -426,19 +499,27 @@ static bool parse_monitors(const Config *cfg, GPtrArray *out, GError **errp)
             return false;
         }
     }
-    for (unsigned i = 0; i < out->len; i++) {
-        MonitorSpec *ms = g_ptr_array_index(out, i);
-        if (ms->chr.backend != XPT_CHARDEV_STDIO) {
+    for (unsigned i = 0; i <= out->len; i++) {
+        const XptChardevSpec *chr = i < out->len
+            ? &((MonitorSpec *)g_ptr_array_index(out, i))->chr
+            : serial->present ? &serial->chr : NULL;
+        if (!chr || chr->backend != XPT_CHARDEV_STDIO) {
             continue;
         }
         if (stdio) {
             g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "stdio can serve only one of -qtest and the QMP monitors");
+                        "stdio can serve only one of -qtest, the QMP monitors and -serial");
             return false;
         }
         stdio = true;
     }
     return true;
+}
+
+static void serial_spec_clear(SerialSpec *serial)
+{
+    xpt_chardev_spec_clear(&serial->chr);
+    g_clear_pointer(&serial->label, g_free);
 }
 
 static void quit_loop(void *opaque)
@@ -686,11 +767,13 @@ int main(int argc, char **argv)
     g_autoptr(GPtrArray) chardevs = g_ptr_array_new();
     g_autoptr(GPtrArray) mons = g_ptr_array_new();
     g_autoptr(GPtrArray) qmps = g_ptr_array_new();
+    g_autoptr(GPtrArray) serials = g_ptr_array_new();
+    SerialSpec serial = { 0 };
     g_autoptr(GPtrArray) monitors = g_ptr_array_new_with_free_func(monitor_spec_free);
     g_autoptr(GPtrArray) display = g_ptr_array_new_with_free_func(g_free);
     Config cfg = { .ram_mib = 128, .vcpus = 1, .devices = g_ptr_array_new(),
                    .sim_faults = sim_faults, .chardevs = chardevs, .mons = mons,
-                   .qmps = qmps, .display = { .ignored = display } };
+                   .qmps = qmps, .serials = serials, .display = { .ignored = display } };
     g_autoptr(GError) err = NULL;
     int status = 0;
 
@@ -723,15 +806,19 @@ int main(int argc, char **argv)
         }
     }
 
-    if (!parse_monitors(&cfg, monitors, &err)) {
+    if (!parse_monitors(&cfg, monitors, &serial, &err)) {
         xpt_error_report("%s", err->message);
+        serial_spec_clear(&serial);
         g_ptr_array_free(cfg.devices, TRUE);
         return 1;
     }
 
-    XptMachineOptions mo = { .ram_bytes = cfg.ram_mib << 20, .vcpus = cfg.vcpus };
+    XptMachineOptions mo = { .ram_bytes = cfg.ram_mib << 20, .vcpus = cfg.vcpus,
+                             .serial = serial.present ? &serial.chr : NULL,
+                             .serial_label = serial.label };
     if (!parse_machine(cfg.machine, &mo, &cfg.accel, &err)) {
         xpt_error_report("%s", err->message);
+        serial_spec_clear(&serial);
         g_ptr_array_free(cfg.devices, TRUE);
         return 1;
     }
@@ -739,6 +826,7 @@ int main(int argc, char **argv)
     if (!xpt_privileges_parse(cfg.chroot_dir, cfg.runas, cfg.sandbox, &priv, &err)) {
         xpt_error_report("%s", err->message);
         xpt_privileges_clear(&priv);
+        serial_spec_clear(&serial);
         g_ptr_array_free(cfg.devices, TRUE);
         return 1;
     }
@@ -755,6 +843,7 @@ int main(int argc, char **argv)
         rc = 1;
     }
     xpt_privileges_clear(&priv);
+    serial_spec_clear(&serial);
     g_ptr_array_free(cfg.devices, TRUE);
     return rc;
 }

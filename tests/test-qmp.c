@@ -1299,7 +1299,8 @@ static void assert_chardev(JsonArray *list, const char *label, const char *filen
  * query-chardev, which libxl 4.17 sends once "running" is in xenstore and without
  * which xl create fails (libxl_dm.c device_model_spawn_outcome): QEMU's shape, one
  * entry per monitor chardev with QEMU's filenames, connected or not; libxl's parse
- * (device_model_postconfig_chardev) finds no "serialN".
+ * (device_model_postconfig_chardev) finds no "serialN" without -serial (with one:
+ * tests/test-serial.c).
  */
 static void test_query_chardev(void)
 {
@@ -1753,7 +1754,7 @@ static void test_bad_options(void)
           "Duplicate ID 'a' for chardev" },
         { "-chardev socket,id=a -mon chardev=a,mode=control", "exactly one of path= and fd=" },
         { "-chardev socket,id=a,path=/tmp/x,telnet=on", "unsupported option 'telnet'" },
-        { "-chardev pty,id=a", "backend 'pty' is not supported" },
+        { "-chardev vc,id=a", "backend 'vc' is not supported" },
         { "-qmp tcp:localhost:4444,server=on", "unsupported chardev" },
         { "-monitor stdio", "no human monitor (HMP)" },
         { "-qmp stdio -qtest stdio", "stdio can serve only one" },

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Character devices: unix sockets, inherited sockets and stdio; see util/chardev.h. */
+/* Character devices: unix sockets, inherited sockets, stdio, pty, file, null; see
+ * util/chardev.h. */
 #include "util/chardev.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -20,6 +22,7 @@
 #include "util/opts.h"
 
 #define CHR_LISTEN_BACKLOG 8
+#define CHR_PTY_POLL_MS 1000      /* QEMU 7.2 char-pty.c checks for a reader each second */
 
 struct XptChardev {
     XptChardevSpec spec;
@@ -34,16 +37,20 @@ struct XptChardev {
 
     bool connected;
     bool is_socket;
-    bool owns_fds;               /* false for stdio: never close 0/1 */
-    int in_fd, out_fd;
+    bool owns_fds;               /* false for stdio and pty: never closed on disconnect */
+    int in_fd, out_fd;           /* in_fd -1: no input (file, null) */
     GIOChannel *in_ch, *out_ch;
     guint in_watch, out_watch;
-    bool input_paused;
+    guint resume_idle;           /* xpt_chardev_accept_input() pending */
     GString *inbuf;              /* received, not yet consumed */
     GString *outbuf;
     gsize out_pos;
 
     guint close_idle;            /* pending closed() callback */
+    int pty_fd;                  /* pty master, -1 otherwise; kept while disconnected */
+    char *pty_path;              /* its slave, /dev/pts/N */
+    guint pty_timer;             /* looking for a reader once a second */
+    bool is_null;
     XptRateLimit trace_rl;       /* -d qmp connection traces (a client can cause them) */
     XptRateLimit warn_rl;        /* warnings a client can cause */
 };
@@ -147,6 +154,38 @@ static bool chr_parse_legacy(const char *str, XptChardevSpec *spec, GError **err
     return true;
 }
 
+/* Keys of a pty/null/file chardev: @extra only. */
+static bool chr_check_keys(XptOpts *o, const char *str, const char *const *extra,
+                           GError **errp)
+{
+    g_autofree const char **keys = xpt_opts_keys(o);
+    for (unsigned i = 0; keys[i]; i++) {
+        bool known = false;
+        for (unsigned j = 0; extra[j] && !known; j++) {
+            known = !strcmp(keys[i], extra[j]);
+        }
+        if (!known) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "chardev '%s': unsupported option '%s'", str, keys[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool chr_parse_file_path(const char *path, const char *str, XptChardevSpec *spec,
+                                GError **errp)
+{
+    if (!path || !*path) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "chardev '%s': path= is missing",
+                    str);
+        return false;
+    }
+    spec->backend = XPT_CHARDEV_FILE;
+    spec->path = g_strdup(path);
+    return true;
+}
+
 static bool chr_parse_opts(const char *str, XptChardevSpec *spec, GError **errp)
 {
     g_autoptr(XptOpts) o = xpt_opts_parse(str, "backend", errp);
@@ -158,6 +197,25 @@ static bool chr_parse_opts(const char *str, XptChardevSpec *spec, GError **errp)
     if (!id || !*id) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "chardev '%s': id= is missing", str);
         return false;
+    }
+    if (!g_strcmp0(backend, "pty") || !g_strcmp0(backend, "null")) {
+        static const char *const extra[] = { "backend", "id", NULL };
+        if (!chr_check_keys(o, str, extra, errp)) {
+            return false;
+        }
+        spec->backend = backend[0] == 'p' ? XPT_CHARDEV_PTY : XPT_CHARDEV_NULL;
+        spec->id = g_strdup(id);
+        return true;
+    }
+    if (!g_strcmp0(backend, "file")) {
+        static const char *const extra[] = { "backend", "id", "path", "append", NULL };
+        if (!chr_check_keys(o, str, extra, errp) ||
+            !chr_bool(o, "append", false, &spec->append, str, errp) ||
+            !chr_parse_file_path(xpt_opts_get(o, "path"), str, spec, errp)) {
+            return false;
+        }
+        spec->id = g_strdup(id);
+        return true;
     }
     if (!g_strcmp0(backend, "stdio")) {
         static const char *const extra[] = { "backend", "id", "signal", NULL };
@@ -173,7 +231,8 @@ static bool chr_parse_opts(const char *str, XptChardevSpec *spec, GError **errp)
     if (g_strcmp0(backend, "socket") != 0) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                     "chardev '%s': backend '%s' is not supported (xen-pt-dm supports "
-                    "socket with path= or fd=, and stdio)", str, backend ? backend : "");
+                    "socket with path= or fd=, stdio, pty, file and null)", str,
+                    backend ? backend : "");
         return false;
     }
     static const char *const extra[] = { "backend", "id", "path", "fd", NULL };
@@ -219,6 +278,35 @@ bool xpt_chardev_parse(const char *str, bool legacy, XptChardevSpec *spec, GErro
     return ok;
 }
 
+bool xpt_chardev_parse_serial(const char *str, XptChardevSpec *spec, GError **errp)
+{
+    memset(spec, 0, sizeof(*spec));
+    spec->fd = -1;
+    spec->wait = true;
+    if (!strcmp(str, "pty")) {
+        spec->backend = XPT_CHARDEV_PTY;
+        return true;
+    }
+    if (!strcmp(str, "null")) {
+        spec->backend = XPT_CHARDEV_NULL;
+        return true;
+    }
+    if (g_str_has_prefix(str, "file:")) {
+        return chr_parse_file_path(str + 5, str, spec, errp);
+    }
+    if (!strcmp(str, "stdio") || g_str_has_prefix(str, "unix:")) {
+        bool ok = chr_parse_legacy(str, spec, errp);
+        if (!ok) {
+            xpt_chardev_spec_clear(spec);
+        }
+        return ok;
+    }
+    g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                "-serial %s: unsupported backend (xen-pt-dm supports pty, chardev:ID, "
+                "file:PATH, unix:PATH[,server=on,wait=off], stdio, null and none)", str);
+    return false;
+}
+
 /* ---- connection ---------------------------------------------------------------------- */
 
 static void chr_in_watch_add(XptChardev *c);
@@ -237,6 +325,33 @@ bool xpt_chardev_connected(const XptChardev *c)
 bool xpt_chardev_congested(const XptChardev *c)
 {
     return c->connected && chr_pending(c) > XPT_CHARDEV_HIGH_WATER;
+}
+
+size_t xpt_chardev_pending(const XptChardev *c)
+{
+    return chr_pending(c);
+}
+
+const char *xpt_chardev_pty_path(const XptChardev *c)
+{
+    return c->pty_path;
+}
+
+/* Read while connected, nothing waits for the consumer and the output is not congested. */
+static bool chr_want_input(const XptChardev *c)
+{
+    return c->connected && c->in_ch && !c->inbuf->len && !xpt_chardev_congested(c);
+}
+
+static void chr_in_watch_update(XptChardev *c)
+{
+    bool want = chr_want_input(c);
+    if (want && !c->in_watch) {
+        chr_in_watch_add(c);
+    } else if (!want && c->in_watch) {
+        g_source_remove(c->in_watch);
+        c->in_watch = 0;
+    }
 }
 
 /*
@@ -261,8 +376,17 @@ static char *chr_sun_path(int fd, bool peer)
 char *xpt_chardev_filename(const XptChardev *c)
 {
     const char *server = c->spec.server ? ",server=on" : "";
-    if (c->spec.backend == XPT_CHARDEV_STDIO) {
+    switch (c->spec.backend) {
+    case XPT_CHARDEV_STDIO:
         return g_strdup("stdio");
+    case XPT_CHARDEV_PTY:
+        return g_strdup_printf("pty:%s", c->pty_path);
+    case XPT_CHARDEV_FILE:
+        return g_strdup("file");
+    case XPT_CHARDEV_NULL:
+        return g_strdup("null");
+    default:
+        break;
     }
     if (c->connected && c->is_socket) {
         /* QEMU: the listening end's own path, or the path a client connected to. */
@@ -281,6 +405,8 @@ char *xpt_chardev_filename(const XptChardev *c)
     return g_strdup_printf("disconnected:fd:%d%s", c->spec.fd, server);
 }
 
+static void chr_pty_timer_start(XptChardev *c);
+
 static gboolean chr_run_closed(gpointer opaque)
 {
     XptChardev *c = opaque;
@@ -290,6 +416,9 @@ static gboolean chr_run_closed(gpointer opaque)
     }
     if (c->listen_fd >= 0 && !c->connected) {
         chr_listen_watch_add(c);    /* next client */
+    }
+    if (c->pty_fd >= 0 && !c->connected) {
+        chr_pty_timer_start(c);     /* next reader */
     }
     return G_SOURCE_REMOVE;
 }
@@ -310,14 +439,19 @@ static void chr_disconnect(XptChardev *c)
     }
     g_clear_pointer(&c->in_ch, g_io_channel_unref);
     g_clear_pointer(&c->out_ch, g_io_channel_unref);
+    if (c->resume_idle) {
+        g_source_remove(c->resume_idle);
+        c->resume_idle = 0;
+    }
     if (c->owns_fds) {
-        close(c->in_fd);
-        if (c->out_fd != c->in_fd) {
+        if (c->in_fd >= 0) {
+            close(c->in_fd);
+        }
+        if (c->out_fd >= 0 && c->out_fd != c->in_fd) {
             close(c->out_fd);
         }
     }
     c->in_fd = c->out_fd = -1;
-    c->input_paused = false;
     g_string_truncate(c->inbuf, 0);
     g_string_truncate(c->outbuf, 0);
     c->out_pos = 0;
@@ -358,10 +492,18 @@ static void chr_flush(XptChardev *c)
     }
 }
 
+static bool chr_pty_check(XptChardev *c);
+
 bool xpt_chardev_write(XptChardev *c, const char *buf, size_t len)
 {
+    if (!c->connected && c->pty_fd >= 0 && !c->close_idle) {
+        chr_pty_check(c);           /* a reader may have come since the last check */
+    }
     if (!c->connected) {
         return false;
+    }
+    if (c->is_null) {
+        return true;
     }
     if (chr_pending(c) + len > XPT_CHARDEV_MAX_PENDING) {
         xpt_warn_ratelimited(&c->warn_rl, "%s: the client does not read its replies (%zu "
@@ -379,7 +521,10 @@ bool xpt_chardev_write(XptChardev *c, const char *buf, size_t len)
     return c->connected;
 }
 
-/* Hand buffered input to the owner while it consumes and the output is not congested. */
+/*
+ * Hand buffered input to the owner while it consumes and the output is not congested.
+ * What it leaves stays in inbuf, and reading stops until it is taken (chr_want_input).
+ */
 static void chr_offer_input(XptChardev *c)
 {
     while (c->connected && c->inbuf->len && !xpt_chardev_congested(c)) {
@@ -394,10 +539,21 @@ static void chr_offer_input(XptChardev *c)
             break;
         }
     }
-    if (c->connected && xpt_chardev_congested(c) && c->in_watch) {
-        g_source_remove(c->in_watch);
-        c->in_watch = 0;
-        c->input_paused = true;
+}
+
+static gboolean chr_resume_input(gpointer opaque)
+{
+    XptChardev *c = opaque;
+    c->resume_idle = 0;
+    chr_offer_input(c);
+    chr_in_watch_update(c);
+    return G_SOURCE_REMOVE;
+}
+
+void xpt_chardev_accept_input(XptChardev *c)
+{
+    if (c->connected && c->in_ch && !c->in_watch && !c->resume_idle) {
+        c->resume_idle = g_idle_add(chr_resume_input, c);
     }
 }
 
@@ -421,8 +577,8 @@ static gboolean chr_in_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_G
     }
     g_string_append_len(c->inbuf, buf, n);
     chr_offer_input(c);
-    if (!c->connected || c->input_paused) {
-        c->in_watch = 0;
+    if (!chr_want_input(c)) {
+        c->in_watch = 0;        /* removed with G_SOURCE_REMOVE, or by chr_disconnect */
         return G_SOURCE_REMOVE;
     }
     return G_SOURCE_CONTINUE;
@@ -435,10 +591,9 @@ static gboolean chr_out_ready(GIOChannel *ch G_GNUC_UNUSED, GIOCondition cond G_
 
     c->out_watch = 0;
     chr_flush(c);
-    if (c->connected && c->input_paused && !xpt_chardev_congested(c)) {
-        c->input_paused = false;
-        chr_in_watch_add(c);
+    if (c->connected && !c->in_watch && !xpt_chardev_congested(c)) {
         chr_offer_input(c);
+        chr_in_watch_update(c);
     }
     return G_SOURCE_REMOVE;
 }
@@ -463,11 +618,11 @@ static void chr_connect_fds(XptChardev *c, int in_fd, int out_fd, bool is_socket
     c->out_fd = out_fd;
     c->is_socket = is_socket;
     c->owns_fds = owns_fds;
-    c->in_ch = chr_channel(in_fd);
-    c->out_ch = out_fd == in_fd ? g_io_channel_ref(c->in_ch) : chr_channel(out_fd);
+    c->in_ch = in_fd >= 0 ? chr_channel(in_fd) : NULL;
+    c->out_ch = out_fd < 0 ? NULL
+                : out_fd == in_fd ? g_io_channel_ref(c->in_ch) : chr_channel(out_fd);
     c->connected = true;
-    c->input_paused = false;
-    chr_in_watch_add(c);
+    chr_in_watch_update(c);
     xpt_log_ratelimited(&c->trace_rl, XPT_LOG_QMP, "%s: client connected", c->what);
     if (c->h.opened) {
         c->h.opened(c, c->opaque);
@@ -588,6 +743,83 @@ static bool chr_check_fd(XptChardev *c, GError **errp)
     return true;
 }
 
+/* ---- pty ---------------------------------------------------------------------------- */
+
+/* Whether someone holds the slave open: no POLLHUP on the master (see util/chardev.h). */
+static bool chr_pty_check(XptChardev *c)
+{
+    struct pollfd pfd = { .fd = c->pty_fd, .events = POLLIN | POLLOUT };
+    int rc;
+    do {
+        rc = poll(&pfd, 1, 0);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0 || (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+        return false;
+    }
+    if (c->pty_timer) {
+        g_source_remove(c->pty_timer);
+        c->pty_timer = 0;
+    }
+    chr_connect_fds(c, c->pty_fd, c->pty_fd, false, false);
+    return true;
+}
+
+static gboolean chr_pty_tick(gpointer opaque)
+{
+    XptChardev *c = opaque;
+    if (c->connected || c->close_idle) {
+        c->pty_timer = 0;
+        return G_SOURCE_REMOVE;
+    }
+    if (chr_pty_check(c)) {
+        return G_SOURCE_REMOVE;     /* chr_pty_check cleared pty_timer */
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void chr_pty_timer_start(XptChardev *c)
+{
+    if (!c->pty_timer) {
+        c->pty_timer = g_timeout_add(CHR_PTY_POLL_MS, chr_pty_tick, c);
+    }
+}
+
+/*
+ * A new pty, as QEMU 7.2 does it (util/qemu-openpty.c qemu_openpty_raw,
+ * chardev/char-pty.c char_pty_open): the slave is put in raw mode so that the line
+ * discipline neither echoes nor translates, then closed again.
+ */
+static bool chr_pty_open(XptChardev *c, GError **errp)
+{
+    int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char name[64];
+    if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 ||
+        ptsname_r(fd, name, sizeof(name)) != 0) {
+        xpt_error_set_errno(errp, errno, "%s: cannot create a pty", c->what);
+        if (fd >= 0) {
+            close(fd);
+        }
+        return false;
+    }
+    int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    struct termios tio;
+    if (slave < 0 || tcgetattr(slave, &tio) < 0 ||
+        (cfmakeraw(&tio), tcsetattr(slave, TCSANOW, &tio) < 0)) {
+        xpt_error_set_errno(errp, errno, "%s: cannot set %s to raw mode", c->what, name);
+        if (slave >= 0) {
+            close(slave);
+        }
+        close(fd);
+        return false;
+    }
+    close(slave);
+    g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+    c->pty_fd = fd;
+    c->pty_path = g_strdup(name);
+    chr_pty_timer_start(c);
+    return true;
+}
+
 XptChardev *xpt_chardev_open(const XptChardevSpec *spec, const char *what,
                              const XptChardevHandlers *handlers, void *opaque,
                              GError **errp)
@@ -599,7 +831,7 @@ XptChardev *xpt_chardev_open(const XptChardevSpec *spec, const char *what,
     c->what = g_strdup(what);
     c->h = *handlers;
     c->opaque = opaque;
-    c->listen_fd = c->in_fd = c->out_fd = -1;
+    c->listen_fd = c->in_fd = c->out_fd = c->pty_fd = -1;
     c->inbuf = g_string_new(NULL);
     c->outbuf = g_string_new(NULL);
     c->trace_rl = (XptRateLimit)XPT_RATELIMIT_INIT(10, 1000);
@@ -609,6 +841,26 @@ XptChardev *xpt_chardev_open(const XptChardevSpec *spec, const char *what,
     switch (spec->backend) {
     case XPT_CHARDEV_STDIO:
         chr_connect_fds(c, STDIN_FILENO, STDOUT_FILENO, false, false);
+        return c;
+    case XPT_CHARDEV_NULL:
+        c->is_null = true;
+        chr_connect_fds(c, -1, -1, false, false);
+        return c;
+    case XPT_CHARDEV_PTY:
+        if (!chr_pty_open(c, errp)) {
+            xpt_chardev_free(c);
+            return NULL;
+        }
+        return c;
+    case XPT_CHARDEV_FILE:
+        fd = open(spec->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+                              (spec->append ? O_APPEND : O_TRUNC), 0666);
+        if (fd < 0) {
+            xpt_error_set_errno(errp, errno, "%s: cannot open file:%s", c->what, spec->path);
+            xpt_chardev_free(c);
+            return NULL;
+        }
+        chr_connect_fds(c, -1, fd, false, true);
         return c;
     case XPT_CHARDEV_UNIX:
         fd = chr_unix_socket(c, errp);
@@ -667,6 +919,13 @@ void xpt_chardev_free(XptChardev *c)
         g_source_remove(c->close_idle);
         c->close_idle = 0;
     }
+    if (c->pty_timer) {
+        g_source_remove(c->pty_timer);
+    }
+    if (c->pty_fd >= 0) {
+        close(c->pty_fd);
+    }
+    g_free(c->pty_path);
     if (c->listen_watch) {
         g_source_remove(c->listen_watch);
     }

@@ -14,6 +14,7 @@
 
 #include "hw/i386/power.h"
 #include "hw/pci/pci.h"
+#include "util/chardev.h"
 #include "util/log.h"
 #include "util/opts.h"
 #include "xen/hvops.h"
@@ -27,10 +28,15 @@ typedef struct XptMachineOptions {
     bool host_shadow;            /* qtest: sysfs devices opened read-only (SPEC §3) */
     bool xen_platform;           /* the Xen platform device at 00:03.0 (-machine xenfv,
                                     libxl's xen_platform_pci=1); off for -machine pc */
+    /* -serial: COM1's chardev (borrowed until xpt_machine_new returns; NULL = no UART)
+     * and its query-chardev label ("serial0", or the ID of -serial chardev:ID). */
+    const XptChardevSpec *serial;
+    const char *serial_label;
 } XptMachineOptions;
 
 typedef struct XptAcpiHotplug XptAcpiHotplug;
 typedef struct XptPm1Control XptPm1Control;
+typedef struct XptSerial XptSerial;
 
 typedef struct XptMachine {
     XptMachineOptions opts;
@@ -51,11 +57,13 @@ typedef struct XptMachine {
     void (*power_event)(void *opaque, XptPowerCause cause);
     void *power_event_opaque;
     XptRateLimit power_rl;       /* failed guest power requests */
+    XptSerial *serial;           /* COM1 (hw/char/serial.h), NULL without -serial */
 } XptMachine;
 
 /**
  * xpt_machine_new: create bus 0, the dispatcher and the chipset (claims their SBDFs and
- * ports through @hv). Fails with the hypervisor's error if a claim fails.
+ * ports through @hv), and COM1 (0x3F8, ISA IRQ 4) when @opts->serial is set. Fails with
+ * the hypervisor's error if a claim fails, or the chardev's if it cannot be opened.
  */
 XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **errp);
 

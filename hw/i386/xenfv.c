@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw/char/serial.h"
 #include "hw/i386/acpi-hotplug.h"
 #include "hw/i386/chipset.h"
 #include "hw/i386/pm.h"
@@ -223,6 +224,17 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
         xpt_machine_free(m);
         return NULL;
     }
+    if (opts->serial) {
+        /* COM1 where Xen 4.17's DSDT puts UAR1 (tools/libacpi/dsdt.asl: 0x3F8, IRQ 4). */
+        m->serial = xpt_serial_new(m->disp, hv, XPT_SERIAL_COM1_BASE, XPT_SERIAL_COM1_IRQ,
+                                   opts->serial, opts->serial_label, errp);
+        if (!m->serial) {
+            xpt_machine_free(m);
+            return NULL;
+        }
+    }
+    m->opts.serial = NULL;          /* borrowed: not kept */
+    m->opts.serial_label = NULL;
     return m;
 }
 
@@ -244,6 +256,7 @@ void xpt_machine_free(XptMachine *m)
     while (m->devices->len) {
         xpt_machine_device_del(m, g_ptr_array_index(m->devices, m->devices->len - 1));
     }
+    xpt_serial_free(m->serial);
     xpt_pm1_control_free(m->pm1);
     xpt_acpi_hotplug_free(m->acpi);
     g_ptr_array_free(m->devices, TRUE);

@@ -99,9 +99,15 @@ def gen_cmdline():
     for o, v, why in [("-drive", "file=disk.img", "disk"), ("-hda", "disk.img", "disk"),
                       ("-cdrom", "x.iso", "disk"), ("-net", "nic", "NIC"),
                       ("-netdev", "user,id=n0", "NIC"), ("-vga", "std", "graphics"),
-                      ("-serial", "pty", "serial"), ("-usb", "", "USB"),
+                      ("-usb", "", "USB"),
                       ("-soundhw", "ac97", "sound")]:
         add(SEED + [o] + ([v] if v else []), why)
+    # serial backends libxl may pass through serial= that COM1 does not support
+    for v, why in [("tcp:127.0.0.1:4444", "unsupported backend"), ("vc", "unsupported backend"),
+                   ("/dev/ttyS0", "unsupported backend"), ("chardev:nope", "'nope' not found"),
+                   ("file:", "path= is missing"), ("unix:", "empty socket path")]:
+        add(SEED + ["-serial", v], why)
+    add(SEED + ["-serial", "null", "-serial", "null"], "one serial port")
     # bad numbers
     for v in ["0", "-1", "abc", "1048577", "1e3", "0x100", "", " 512", "512M", "99999999999999999999",
               "1.5", "+5"]:
