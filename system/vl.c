@@ -23,6 +23,7 @@
 #include "xen/xen-accel.h"
 #include "util/chardev.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/opts.h"
 
@@ -513,6 +514,16 @@ static bool parse_monitors(const Config *cfg, GPtrArray *out, SerialSpec *serial
         }
         stdio = true;
     }
+    unsigned closed = xpt_std_fds_closed() & 3;
+    if (stdio && closed) {
+        /* fd 0/1 are /dev/null now (xpt_std_fds_open): the client could never talk. */
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "a stdio chardev (-qtest stdio, -qmp stdio or -chardev stdio) needs "
+                    "standard %s open, but xen-pt-dm was started with it closed; use a "
+                    "socket (unix:PATH,server=on) or start it with %s open",
+                    closed & 1 ? "input" : "output", closed & 1 ? "stdin" : "stdout");
+        return false;
+    }
     return true;
 }
 
@@ -763,6 +774,7 @@ static bool device_help(const char *spec, int *status)
 
 int main(int argc, char **argv)
 {
+    xpt_std_fds_open();     /* before anything takes fd 0-2 (issue 13 item 6) */
     g_autoptr(GPtrArray) sim_faults = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) chardevs = g_ptr_array_new();
     g_autoptr(GPtrArray) mons = g_ptr_array_new();

@@ -140,3 +140,31 @@ uint8_t *xpt_file_read_regular(const char *path, const char *who, const char *wh
     *len = n;
     return g_steal_pointer(&buf);
 }
+
+static unsigned std_fds_closed;
+
+unsigned xpt_std_fds_open(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) {
+            continue;
+        }
+        /* The lowest free descriptor is @fd itself (0-2 below it are open now). */
+        int nfd = open("/dev/null", O_RDWR | O_NOCTTY);
+        if (nfd != fd) {
+            static const char msg[] = "xen-pt-dm: error: cannot open /dev/null for a "
+                                      "closed standard descriptor\n";
+            if (write(2, msg, sizeof(msg) - 1) < 0) {
+                /* nothing more can be said */
+            }
+            _exit(1);
+        }
+        std_fds_closed |= 1u << fd;
+    }
+    return std_fds_closed;
+}
+
+unsigned xpt_std_fds_closed(void)
+{
+    return std_fds_closed;
+}

@@ -42,4 +42,17 @@ bool xpt_file_check_regular(const char *path, const char *who, const char *what,
 uint8_t *xpt_file_read_regular(const char *path, const char *who, const char *what,
                                uint64_t max, size_t *len, GError **errp);
 
+/**
+ * xpt_std_fds_open: make sure file descriptors 0, 1 and 2 are open, on /dev/null for
+ * each one that was closed; call first thing in main(), before anything opens a file or
+ * GLib creates its wake-up eventfd (which would otherwise become fd 0 and be read as
+ * stdin by a stdio chardev: issue 13 item 6). Returns the mask (bit n = fd n) of the fds
+ * that were closed, also kept for xpt_std_fds_closed(). Exits with status 1 (one line on
+ * stderr if it can be written) when /dev/null cannot be opened.
+ */
+unsigned xpt_std_fds_open(void);
+
+/** The mask xpt_std_fds_open() returned (0 before it ran). */
+unsigned xpt_std_fds_closed(void);
+
 #endif
