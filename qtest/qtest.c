@@ -183,6 +183,9 @@ static void qt_process_input(XptQtestServer *s)
             qt_send_line(s, reply);
         }
     }
+    if (!s->connected) {
+        return;    /* a reply could not be written: the connection closed, inbuf is empty */
+    }
     g_string_erase(s->inbuf, 0, start);
     if (!s->discarding && s->inbuf->len > XPT_QTEST_MAX_LINE &&
         !memchr(s->inbuf->str, '\n', s->inbuf->len)) {

@@ -866,6 +866,33 @@ static void test_net_listen(void)
     net_fini(&n);
 }
 
+/*
+ * Issue 13 item 8: a client that sends several lines and closes at once. The first
+ * reply cannot be written (EPIPE), the connection closes while lines are being run,
+ * and nothing past the (emptied) input buffer may be touched: before, the erase of
+ * the lines already run hit the empty buffer (GLib-CRITICAL in g_string_erase, fatal
+ * under g_test_init and G_DEBUG=fatal-criticals).
+ */
+static void test_net_reply_to_closed_client(void)
+{
+    Net n;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *spec = NULL;
+
+    net_init(&n);
+    spec = g_strconcat("unix:", n.sock, ",server=on,wait=off", NULL);
+    n.s = xpt_qtest_server_new(spec, NULL, &fake_backend, n.fake, &err);
+    g_assert_no_error(err);
+    xpt_qtest_server_set_close_hook(n.s, net_close_hook, &n);
+    n.fd = unix_socket(n.sock, false);
+    net_sends(&n, "endianness\nendianness\nendianness\nclock_step 10\n");
+    close(n.fd);                    /* gone before the server read a byte */
+    n.fd = -1;
+    net_wait_closed(&n);
+    g_assert_cmpint(n.closed, ==, 1);
+    net_fini(&n);
+}
+
 /* Replies are queued while the client does not read; input pauses, nothing is lost. */
 static void test_net_flow_control(void)
 {
@@ -1160,6 +1187,8 @@ int main(int argc, char **argv)
 #undef ADD
     g_test_add_func("/qtest-proto/transport/connect", test_net_connect);
     g_test_add_func("/qtest-proto/transport/listen", test_net_listen);
+    g_test_add_func("/qtest-proto/transport/reply-to-closed-client",
+                    test_net_reply_to_closed_client);
     g_test_add_func("/qtest-proto/transport/flow-control", test_net_flow_control);
     g_test_add_func("/qtest-proto/transport/errors", test_net_errors);
     g_test_add_func("/qtest-proto/transport/stdio", test_stdio);
