@@ -56,6 +56,7 @@ static struct {
     unsigned foreign_mapped;
     GHashTable *xenstore;       /* path → value */
     int restricted[3];          /* FAKE_XEN_LIB_*: the last restrict's domid, or -1 */
+    uint32_t features0;         /* XENVER_get_features submap 0 */
 } F;
 
 static void ensure_init(void)
@@ -85,6 +86,7 @@ void fake_xen_reset(unsigned nr_vcpus)
     memset(&F, 0, sizeof(F));
     F.init = true;
     F.nr_vcpus = nr_vcpus;
+    F.features0 = 0;
     F.calls = g_ptr_array_new_with_free_func(g_free);
     F.fail = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     F.claims = g_array_new(FALSE, FALSE, sizeof(Claim));
@@ -401,6 +403,28 @@ int xc_physdev_unmap_pirq(xc_interface *xch, uint32_t domid, int pirq)
 {
     record("xc_physdev_unmap_pirq dom=%u pirq=%d", domid, pirq);
     return inject("xc_physdev_unmap_pirq") ? -1 : 0;
+}
+
+void fake_xen_set_features(uint32_t submap0)
+{
+    ensure_init();
+    F.features0 = submap0;
+}
+
+/* Only XENVER_get_features (submap 0) is answered; other commands fail with ENOSYS. */
+int xc_version(xc_interface *xch, int cmd, void *arg)
+{
+    record("xc_version cmd=%d", cmd);
+    if (inject("xc_version")) {
+        return -1;
+    }
+    if (cmd != XENVER_get_features) {
+        errno = ENOSYS;
+        return -1;
+    }
+    xen_feature_info_t *fi = arg;
+    fi->submap = fi->submap_idx == 0 ? F.features0 : 0;
+    return 0;
 }
 
 int xc_domain_send_trigger(xc_interface *xch, uint32_t domid, uint32_t trigger, uint32_t vcpu)

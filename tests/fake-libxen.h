@@ -55,6 +55,9 @@
  *  domain has @nr_vcpus vCPUs as reported by xendevicemodel_nr_vcpus. */
 void fake_xen_reset(unsigned nr_vcpus);
 
+/** fake_xen_set_features: what xc_version(XENVER_get_features) reports for submap 0. */
+void fake_xen_set_features(uint32_t submap0);
+
 /** The recorded calls (char *), in order. Owned by the fake. */
 GPtrArray *fake_xen_calls(void);
 /** The recorded calls as one string, a line each (for assertion messages). */

@@ -833,6 +833,34 @@ static void test_restrict_errors(void)
 
 /* ---- hypervisor operations ------------------------------------------------------------------ */
 
+/*
+ * XENFEAT_dm_msix_all_writes (bit 20 of XENVER_get_features submap 0, Xen ≥ 4.19): read
+ * once, on first use; absent (Xen 4.17) or unreadable reads as "not set".
+ */
+static void test_hvops_msix_all_writes(void)
+{
+    static const struct { uint32_t submap; bool fail; bool want; } cases[] = {
+        { 0, false, false },                          /* Xen 4.17 */
+        { (1u << 20) | (1u << 14), false, true },     /* Xen 4.19 */
+        { 1u << 20, true, false },                    /* xc_version failed */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        fake_xen_reset(1);
+        fake_xen_set_features(cases[i].submap);
+        if (cases[i].fail) {
+            fake_xen_fail("xc_version", EPERM);
+        }
+        g_autoptr(GError) err = NULL;
+        XptXenAccel *a = xpt_xen_accel_new(DOMID, &err);
+        g_assert_no_error(err);
+        XptHv *hv = xpt_xen_accel_hv(a);
+        g_assert_cmpint(xpt_hv_dm_msix_all_writes(hv), ==, cases[i].want);
+        g_assert_cmpint(xpt_hv_dm_msix_all_writes(hv), ==, cases[i].want);
+        g_assert_cmpuint(count_calls("xc_version cmd=6"), ==, 1);
+        xpt_xen_accel_free(a);
+    }
+}
+
 static void test_hvops_calls(void)
 {
     fake_xen_reset(1);
@@ -1056,6 +1084,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-accel/restrict/sequence", test_restrict_sequence);
     g_test_add_func("/xen-accel/restrict/errors", test_restrict_errors);
     g_test_add_func("/xen-accel/hvops/calls", test_hvops_calls);
+    g_test_add_func("/xen-accel/hvops/msix-all-writes", test_hvops_msix_all_writes);
     g_test_add_func("/xen-accel/hvops/errors", test_hvops_errors);
     g_test_add_func("/xen-accel/hvops/pci-claim-rollback", test_hvops_pci_claim_rollback);
     g_test_add_func("/xen-accel/hvops/guest-memory", test_hvops_guest_memory);

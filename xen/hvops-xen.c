@@ -331,6 +331,28 @@ static int xen_power_button(void *opaque)
     return xen_result(rc < 0);
 }
 
+/* Xen ≥ 4.19's public/features.h; Debian 12's 4.17 headers do not have it. */
+#ifndef XENFEAT_dm_msix_all_writes
+#define XENFEAT_dm_msix_all_writes 20
+#endif
+
+/* Asked once (xc_version XENVER_get_features, submap 0: what Xen reports to this
+ * domain, xen/common/kernel.c do_xen_version); a failure reads as "not set". */
+static bool xen_dm_msix_all_writes(void *opaque)
+{
+    XptXenHvCtx *x = opaque;
+    if (x->features0 < 0) {
+        xen_feature_info_t fi = { .submap_idx = 0 };
+        x->features0 = xc_version(x->xch, XENVER_get_features, &fi) < 0 ? 0
+                                                                        : (int)(fi.submap & INT_MAX);
+        xpt_log(XPT_LOG_HV, "Xen features (submap 0) 0x%x: MSI-X mask writes %s",
+                (unsigned)x->features0,
+                (x->features0 >> XENFEAT_dm_msix_all_writes) & 1 ? "forwarded"
+                                                                 : "handled by Xen alone");
+    }
+    return (x->features0 >> XENFEAT_dm_msix_all_writes) & 1;
+}
+
 const XptHvOps xpt_xen_hv_ops = {
     .name = "xen",
     .memory_mapping = xen_memory_mapping,
@@ -350,6 +372,7 @@ const XptHvOps xpt_xen_hv_ops = {
     .guest_write = xen_guest_write,
     .shutdown = xen_shutdown,
     .power_button = xen_power_button,
+    .dm_msix_all_writes = xen_dm_msix_all_writes,
     .grant_device = NULL,
     .revoke_device = NULL,
 };

@@ -60,6 +60,7 @@ typedef struct XptXenHvCtx {
     struct xenforeignmemory_handle *fmem;
     uint16_t domid;                 /* domid_t (xen/xen.h) */
     uint16_t ioservid;              /* ioservid_t (xen/hvm/dm_op.h) */
+    int features0;                  /* XENVER_get_features submap 0; -1 until asked */
 } XptXenHvCtx;
 
 /**

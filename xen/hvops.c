@@ -207,6 +207,11 @@ bool xpt_hv_power_button(XptHv *hv, GError **errp)
                      "XEN_DOMCTL_SENDTRIGGER_POWER, vcpu 0");
 }
 
+bool xpt_hv_dm_msix_all_writes(XptHv *hv)
+{
+    return hv->ops->dm_msix_all_writes && hv->ops->dm_msix_all_writes(hv->opaque);
+}
+
 bool xpt_hv_grant_device(XptHv *hv, const char *who, const XptHostGrant *grant, GError **errp)
 {
     if (!hv->ops->grant_device) {

@@ -98,6 +98,13 @@ typedef struct XptHvOps {
     int (*shutdown)(void *opaque, unsigned reason);
     int (*power_button)(void *opaque);
 
+    /* Whether Xen forwards every guest write to an MSI-X table it intercepts to the
+     * device model, mask writes included: XENFEAT_dm_msix_all_writes in
+     * XENVER_get_features (Xen ≥ 4.19, xen/include/public/features.h). Without it (Xen
+     * 4.17) Xen keeps the vector-control mask of every mapped entry of a table bound with
+     * a gtable to itself (xen/arch/x86/hvm/vmsi.c msixtbl_write). NULL: false. */
+    bool (*dm_msix_all_writes)(void *opaque);
+
     /* Toolstack role (sim only; NULL under Xen where libxl does it). */
     int (*grant_device)(void *opaque, const XptHostGrant *grant);
     int (*revoke_device)(void *opaque, const XptHostGrant *grant);
@@ -108,6 +115,13 @@ typedef struct XptHv {
     const XptHvOps *ops;
     void *opaque;
 } XptHv;
+
+/**
+ * xpt_hv_dm_msix_all_writes: whether @hv forwards every MSI-X table write of the guest,
+ * mask writes included (XENFEAT_dm_msix_all_writes; see XptHvOps). False on Xen 4.17.
+ */
+bool xpt_hv_dm_msix_all_writes(XptHv *hv);
+
 
 /*
  * Wrappers: call the implementation, log under -d hv, and on failure set a GError

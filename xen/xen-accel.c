@@ -234,6 +234,7 @@ XptXenAccel *xpt_xen_accel_new(unsigned domid, GError **errp)
     XptXenAccel *a = g_new0(XptXenAccel, 1);
     a->domid = domid;
     a->ctx.domid = (domid_t)domid;
+    a->ctx.features0 = -1;
     a->hv.ops = &xpt_xen_hv_ops;
     a->hv.opaque = &a->ctx;
     a->bad_event_rl = (XptRateLimit)XPT_RATELIMIT_INIT(10, 1000);
