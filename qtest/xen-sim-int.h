@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <json-glib/json-glib.h>
+
 #include "qtest/xen-sim.h"
 
 /* Xen limits (xen/include/public/hvm/dm_op.h, xen/common/ioreq.c): ranges per type. */
@@ -207,6 +209,15 @@ struct XptSim {
      * it emulates (xen/arch/x86/hvm/pmtimer.c hvm_acpi_power_button). */
     uint64_t power_button;
 
+    /* MSI-X table interception (xen-sim-msixtbl.c): d->arch.hvm.msixtbl_list (SimMsixtbl
+     * *, newest first, NULL until the first registration); the vCPU's
+     * hvm_io.msix_snoop_address / msix_unmask_address; whether an ioreq is in flight
+     * (the vCPU is blocked in Xen: VPF_blocked_in_xen); XENFEAT_dm_msix_all_writes. */
+    GPtrArray *msixtbl;
+    uint64_t msix_snoop_address, msix_unmask_address;
+    bool in_ioreq;
+    bool dm_msix_all_writes;
+
     SimFault faults[SIM_OP_COUNT];
     uint64_t calls[SIM_OP_COUNT];
 
@@ -264,6 +275,26 @@ const char *sim_msi_delivery(const XptSim *sim, int p, const char **why);
  * *why set (static).
  */
 const char *sim_intx_delivery(const XptSim *sim, int p, const char **why);
+
+/* ---- MSI-X table interception (xen-sim-msixtbl.c; the rules are in its header) ---- */
+
+typedef struct SimMsixtbl SimMsixtbl;
+
+/** msixtbl_pt_register for the MSI pirq @p bound for the first time with @gtable ≠ 0. */
+void sim_msixtbl_register(XptSim *sim, const SimPirq *p, uint64_t gtable);
+/** msixtbl_pt_unregister for the MSI pirq @p being unbound (Xen 4.17's refcount). */
+void sim_msixtbl_unregister(XptSim *sim, const SimPirq *p);
+/** Whether any 4-byte piece of [addr, addr+len) is in an intercepted table entry. */
+bool sim_msixtbl_covers(XptSim *sim, uint64_t addr, unsigned len);
+/** A guest read of @len bytes: true with *val when Xen answers it (msixtbl_read). */
+bool sim_msixtbl_read(XptSim *sim, uint64_t addr, unsigned len, uint64_t *val);
+/** A guest write of @len bytes: true when Xen handled it and no ioreq follows. */
+bool sim_msixtbl_write(XptSim *sim, uint64_t addr, unsigned len, uint64_t val);
+/** msix_write_completion, after the device model completed a forwarded write. */
+void sim_msixtbl_completion(XptSim *sim);
+/** The registered tables as a JSON array [{sbdf, gtable, refcnt}] added to @b. */
+JsonBuilder *sim_msixtbl_json(XptSim *sim, JsonBuilder *b);
+void sim_msixtbl_free(XptSim *sim);
 
 /** sim_extension: the XptQtestBackend extension ("xen-sim ..." lines; xen-sim-state.c). */
 char *sim_extension(void *opaque, char **argv, GError **errp);

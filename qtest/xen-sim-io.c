@@ -108,10 +108,23 @@ static void sim_pio_write(void *opaque, uint16_t port, unsigned size, uint32_t v
 static void copy_or_null(XptSim *sim, uint64_t addr, uint8_t *rbuf, const uint8_t *wbuf,
                          unsigned len)
 {
+    /* Xen's internal handlers come first (hvmemul_do_io → hvm_io_intercept): the MSI-X
+     * table interception answers or swallows what is its own (xen-sim-msixtbl.c). */
+    uint64_t v;
+    if (rbuf && sim_msixtbl_read(sim, addr, len, &v)) {
+        xpt_le_store(rbuf, v, len);
+        return;
+    }
+    if (wbuf && sim_msixtbl_write(sim, addr, len, xpt_le_load(wbuf, len))) {
+        return;
+    }
     if (sim->dispatcher &&
         sim_rs_contains(&sim->claims[XPT_RANGE_MEMORY], addr, addr + len - 1)) {
-        uint64_t v = send_ioreq(sim, IOREQ_TYPE_COPY, addr, len, wbuf != NULL,
-                                wbuf ? xpt_le_load(wbuf, len) : 0);
+        sim->in_ioreq = true;                   /* the vCPU blocks in Xen until done */
+        v = send_ioreq(sim, IOREQ_TYPE_COPY, addr, len, wbuf != NULL,
+                       wbuf ? xpt_le_load(wbuf, len) : 0);
+        sim->in_ioreq = false;
+        sim_msixtbl_completion(sim);            /* vcpu_ioreq_handle_completion */
         if (rbuf) {
             xpt_le_store(rbuf, v, len);
         }
@@ -157,8 +170,9 @@ static void page_access(XptSim *sim, uint64_t addr, uint8_t *rbuf, const uint8_t
         }
         return;
     }
-    if (!sim->dispatcher ||
-        !sim_rs_overlaps(&sim->claims[XPT_RANGE_MEMORY], addr, addr + len - 1)) {
+    if ((!sim->dispatcher ||
+         !sim_rs_overlaps(&sim->claims[XPT_RANGE_MEMORY], addr, addr + len - 1)) &&
+        !sim_msixtbl_covers(sim, addr, len)) {
         if (rbuf) {
             memset(rbuf, 0xff, len);
         }

@@ -282,6 +282,9 @@ int sim_bind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags, uint64_
     }
     if (!p->msi_bound) {
         p->gtable = gtable;
+        if (gtable) {
+            sim_msixtbl_register(sim, p, gtable);
+        }
     }
     p->msi_bound = true;
     p->gvec = gvec;
@@ -306,6 +309,7 @@ int sim_unbind_msi(void *opaque, uint32_t gvec, int pirq, uint32_t gflags)
     if (!p || !p->msi_bound) {
         return sim_refuse(EINVAL, "unbind_msi: pirq %d not bound as MSI", pirq);
     }
+    sim_msixtbl_unregister(sim, p);       /* pt_irq_destroy_bind */
     p->msi_bound = false;
     p->gvec = p->gflags = 0;
     p->gtable = 0;

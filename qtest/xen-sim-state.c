@@ -243,6 +243,10 @@ char *xpt_sim_state_json(XptSim *sim)
         json_builder_add_int_value(b, sim->shutdown_code);
     }
     add_int(b, "power_button", sim->power_button);
+    json_builder_set_member_name(b, "msixtbl");
+    sim_msixtbl_json(sim, b);
+    json_builder_set_member_name(b, "dm_msix_all_writes");
+    json_builder_add_boolean_value(b, sim->dm_msix_all_writes);
 
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -497,6 +501,17 @@ char *sim_extension(void *opaque, char **argv, GError **errp)
     if (strcmp(sub, "get-free-pirq") == 0 || strcmp(sub, "evtchn-bind-pirq") == 0 ||
         strcmp(sub, "evtchn-close-pirq") == 0) {
         return cmd_guest(sim, argv, argc, errp);
+    }
+    if (strcmp(sub, "feature") == 0) {
+        /* xen-sim feature dm_msix_all_writes on|off: what XENVER_get_features reports */
+        if (argc != 4 || strcmp(argv[2], "dm_msix_all_writes") != 0 ||
+            (strcmp(argv[3], "on") != 0 && strcmp(argv[3], "off") != 0)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "usage: xen-sim feature dm_msix_all_writes on|off");
+            return NULL;
+        }
+        sim->dm_msix_all_writes = strcmp(argv[3], "on") == 0;
+        return g_strdup("");
     }
     if (sim->ext) {
         return sim->ext(sim->ext_opaque, argv, errp);

@@ -462,6 +462,12 @@ static int sim_power_button(void *opaque)
     return 0;
 }
 
+/* XENFEAT_dm_msix_all_writes: off (Xen 4.17) unless "xen-sim feature" turned it on. */
+static bool sim_dm_msix_all_writes(void *opaque)
+{
+    return ((XptSim *)opaque)->dm_msix_all_writes;
+}
+
 static const XptHvOps sim_ops = {
     .name = "xen-sim",
     .memory_mapping = sim_memory_mapping,
@@ -481,6 +487,7 @@ static const XptHvOps sim_ops = {
     .guest_write = sim_guest_write,
     .shutdown = sim_shutdown,
     .power_button = sim_power_button,
+    .dm_msix_all_writes = sim_dm_msix_all_writes,
     .grant_device = sim_grant_device,
     .revoke_device = sim_revoke_device,
 };
@@ -531,6 +538,7 @@ void xpt_sim_free(XptSim *sim)
     g_free(sim->pirqs);
     g_free(sim->gpirqs);
     g_array_free(sim->intx, TRUE);
+    sim_msixtbl_free(sim);
     g_free(sim);
 }
 

@@ -18,6 +18,14 @@
  *        only if that SBDF is claimed; otherwise reads return all-ones, writes vanish;
  *      * other ports → IOREQ_TYPE_PIO only if a claimed port range contains the whole
  *        access; else all-ones / discarded;
+ *      * memory the MSI-X table interception takes first (Xen's internal handlers run
+ *        before any ioreq server: hvmemul_do_io → hvm_io_intercept): vector-control and
+ *        shadowed address/data reads of mapped entries of a table registered by a bind
+ *        with gtable, mask writes, and the unmask completion after a forwarded write —
+ *        Xen 4.17's xen/arch/x86/hvm/vmsi.c msixtbl_* with its inverted reference count;
+ *        the rules are in qtest/xen-sim-msixtbl.c. "xen-sim feature dm_msix_all_writes
+ *        on" makes it Xen ≥ 4.19's (every write forwarded too; XptHvOps
+ *        dm_msix_all_writes reports it);
  *      * ports mapped with ioport_mapping → a sim-owned shadow of the host ports (Xen's
  *        g2m_portio handler; the device model never sees them), before all of the above;
  *      * memory, decided page by page (an access crossing a page boundary is split there,
@@ -80,12 +88,14 @@
  *                               "intx":[...],"link_routes":[r0,r1,r2,r3],"isa_irq":[16 levels],
  *                               "claims":{"port":[...],"mmio":[...],"pci":[...]},
  *                               "grants":[...],"calls":{OP: count,...},
- *                               "shutdown":null|"poweroff"|"reboot"|...,"power_button":N}
+ *                               "shutdown":null|"poweroff"|"reboot"|...,"power_button":N,
+ *                               "msixtbl":[{sbdf,gtable,refcnt}],"dm_msix_all_writes":B}
  *    "shutdown": the domain's shutdown reason (xendevicemodel_shutdown; the first one
  *    wins, as in Xen's domain_shutdown), null while the domain runs; "power_button":
  *    how often the ACPI power button was pressed (xc_domain_send_trigger POWER).
  *      xen-sim leaks        → OK {"leaks":[...human-readable strings...]}
  *      xen-sim fail OP ERRNO [COUNT] → OK
+ *      xen-sim feature dm_msix_all_writes on|off → OK
  *    "msi" entries: {pirq, gvec, gflags, gtable, guest_masked, evtchn (port, 0 none),
  *    delivery, why?}; "intx" entries: {pirq, bus, dev, intx, delivery ("gsi" or "none"),
  *    why?}; a "pirqs" entry unmapped while still bound carries "force_unbound": true;

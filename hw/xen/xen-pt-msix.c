@@ -81,8 +81,29 @@ static uint64_t latched_addr(const XptPtMsixEntry *e)
 }
 
 /*
+ * Whether Xen, not the device model, knows entry @e's mask: the entry is bound with a
+ * table address on a Xen that does not forward mask writes (Xen 4.17: msixtbl_write in
+ * xen/arch/x86/hvm/vmsi.c sets the guest mask of every mapped entry of a table
+ * registered by a bind with gtable, and only an unmask after an address/data write
+ * reaches the device model). The latched mask bit of such an entry may be stale, so a
+ * binding made for it leaves Xen's guest mask alone: gflags without
+ * XEN_DOMCTL_VMSI_X86_UNMASKED keep it as it is (pt_irq_create_bind). With
+ * XENFEAT_dm_msix_all_writes (Xen ≥ 4.19) every write arrives and the latch is exact.
+ */
+static bool mask_is_xens(XptPtDevice *d, const XptPtMsixEntry *e)
+{
+    return e->vec.bound && e->vec.gtable && !xpt_hv_dm_msix_all_writes(d->machine->hv);
+}
+
+/* The mask to bind entry @e with: its latched mask bit, or "masked" when it is Xen's. */
+static bool bind_masked(XptPtDevice *d, const XptPtMsixEntry *e)
+{
+    return mask_is_xens(d, e) || entry_masked(e);
+}
+
+/*
  * Map (once) and bind, or update the binding of, entry @i from @addr/@data; the masked
- * gflags bit comes from the entry's mask (QEMU msi_msix_update). On success the entry
+ * gflags bit comes from bind_masked (QEMU msi_msix_update). On success the entry
  * records what it is bound with; on failure xpt_msi_vector_bind left it either unbound
  * with its pirq given back, or with its previous binding, and one rate-limited warning
  * names the device and the call.
@@ -92,7 +113,7 @@ static bool entry_bind(XptPtDevice *d, unsigned i, uint64_t addr, uint32_t data)
     XptPtMsix *m = d->msix;
     XptPtMsixEntry *e = &m->entries[i];
     g_autoptr(GError) err = NULL;
-    if (!xpt_msi_vector_bind(d, &e->vec, addr, data, entry_masked(e), (int)i, m->host_base,
+    if (!xpt_msi_vector_bind(d, &e->vec, addr, data, bind_masked(d, e), (int)i, m->host_base,
                              m->gtable, &err)) {
         xpt_warn_ratelimited(&d->map_rl, "%s; MSI-X entry %u %s", err->message, i,
                              e->vec.bound ? "keeps its previous binding"
@@ -113,14 +134,16 @@ static bool entry_bind(XptPtDevice *d, unsigned i, uint64_t addr, uint32_t data)
  * do for a bound entry whose address/data did not change, whose table did not move and
  * whose binding already has the entry's mask state (one made while the entry was masked
  * — at enable or by a BAR move — does not once it is unmasked: it is updated in place
- * so that Xen unmasks the vector).
+ * so that Xen unmasks the vector). When the mask is Xen's (mask_is_xens), Xen unmasks
+ * the vector itself and the binding's mask state does not matter.
  */
 static void entry_apply(XptPtDevice *d, unsigned i)
 {
     XptPtMsix *m = d->msix;
     XptPtMsixEntry *e = &m->entries[i];
     if (e->vec.bound && !e->updated && e->vec.gtable == m->gtable &&
-        e->vec.gflags == xpt_msi_gflags(e->addr, e->data, entry_masked(e))) {
+        (mask_is_xens(d, e) ||
+         e->vec.gflags == xpt_msi_gflags(e->addr, e->data, entry_masked(e)))) {
         return;
     }
     entry_bind(d, i, latched_addr(e), e->latch[ENTRY_DATA]);
@@ -256,8 +279,14 @@ static void entry_write(XptPtDevice *d, unsigned i, unsigned dword, uint32_t val
     bool was_masked = entry_masked(e);
     e->latch[ENTRY_CTRL] = val;
     /* Masking a bound entry is no hypervisor operation: once gtable is registered Xen
-     * tracks the vector's mask itself (msixtbl), as under QEMU. */
-    if (was_masked && !entry_masked(e) && m->enabled && !m->maskall) {
+     * tracks the vector's mask itself (msixtbl), as under QEMU. An unmask applies the
+     * latched address/data when the entry was masked as far as we saw, and also when
+     * they changed since the binding: Xen 4.17 forwards only such an unmask of an entry
+     * it intercepts (mask writes never reach us, so the latch may still say unmasked:
+     * Linux's mask → address/data → unmask of an affinity change), and completes the
+     * unmask itself afterwards (msix_write_completion). QEMU xen_pt_msi.c
+     * pci_msix_write does the same (entry->updated). */
+    if (!entry_masked(e) && (was_masked || e->updated) && m->enabled && !m->maskall) {
         entry_apply(d, i);
     }
 }
