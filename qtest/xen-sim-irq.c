@@ -133,8 +133,10 @@ int sim_map_pirq(void *opaque, int host_irq, int *pirq)
 }
 
 /*
- * xc_physdev_map_pirq_msi (MAP_PIRQ_TYPE_MSI, segment 0 only in libxenctrl: host_seg ≠ 0
- * → EINVAL). The device must be assigned to the domain (granted), else ENODEV
+ * PHYSDEVOP_map_pirq for an MSI source, as the xen backend sends it: MAP_PIRQ_TYPE_MSI
+ * (xc_physdev_map_pirq_msi) for segment 0, MAP_PIRQ_TYPE_MSI_SEG with bus = seg << 16 |
+ * bus for any other (xen/arch/x86/physdev.c do_physdev_op takes the segment only from
+ * that type: MAP_PIRQ_TYPE_MSI always means segment 0). The device must be assigned to the domain (granted), else ENODEV
  * (map_domain_pirq: pci_get_pdev). table_base 0 = MSI, else MSI-X entry entry_nr. The same
  * MSI / MSI-X entry twice → EEXIST; MSI while MSI-X is mapped or the reverse → EBUSY
  * (pci_enable_msi). *pirq < 0 allocates like get_free_pirq(): the highest free pirq from
@@ -154,7 +156,7 @@ int sim_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bu
         return rc;
     }
     uint32_t sbdf = XEN_DMOP_PCI_SBDF(host_seg, host_bus, host_devfn >> 3, host_devfn & 7);
-    if (host_seg != 0 || entry_nr < 0 || (table_base == 0 && entry_nr != 0)) {
+    if (entry_nr < 0 || (table_base == 0 && entry_nr != 0)) {
         return sim_refuse(EINVAL, "map_pirq_msi seg %u entry %d", host_seg, entry_nr);
     }
     bool granted = false;

@@ -17,7 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <xencall.h>
 #include <xendevicemodel.h>
+#include <xen/physdev.h>
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xenstore.h>
@@ -395,6 +397,55 @@ int xc_physdev_map_pirq_msi(xc_interface *xch, uint32_t domid, int index, int *p
     }
     if (*pirq < 0) {
         *pirq = FAKE_XEN_MSI_PIRQ;
+    }
+    return 0;
+}
+
+/*
+ * libxencall, as far as the device model uses it: the xencall handle of an xc_interface
+ * and PHYSDEVOP_map_pirq (recorded like xc_physdev_map_pirq_msi, with its type and the
+ * segment-carrying bus); buffers are checked to be this library's.
+ */
+struct xencall_handle {
+    int unused;
+};
+static struct xencall_handle fake_xcall;
+
+xencall_handle *xc_interface_xcall_handle(xc_interface *xch)
+{
+    g_assert(xch);
+    return &fake_xcall;
+}
+
+void *xencall_alloc_buffer(xencall_handle *xcall, size_t size)
+{
+    g_assert(xcall == &fake_xcall);
+    if (inject("xencall_alloc_buffer")) {
+        return NULL;
+    }
+    return g_malloc0(size);
+}
+
+void xencall_free_buffer(xencall_handle *xcall, void *p)
+{
+    g_assert(xcall == &fake_xcall);
+    g_free(p);
+}
+
+int xencall2(xencall_handle *xcall, unsigned int op, uint64_t arg1, uint64_t arg2)
+{
+    g_assert(xcall == &fake_xcall);
+    g_assert_cmpuint(op, ==, __HYPERVISOR_physdev_op);
+    g_assert_cmpuint(arg1, ==, PHYSDEVOP_map_pirq);
+    physdev_map_pirq_t *map = (physdev_map_pirq_t *)(uintptr_t)arg2;
+    record("physdev_op map_pirq dom=%u type=%d index=%d pirq=%d devfn=0x%x bus=0x%x entry=%d "
+           "table=0x%" PRIx64, map->domid, map->type, map->index, map->pirq, map->devfn,
+           map->bus, map->entry_nr, map->table_base);
+    if (inject("physdev_op")) {
+        return -1;
+    }
+    if (map->pirq < 0) {
+        map->pirq = FAKE_XEN_MSI_PIRQ;
     }
     return 0;
 }

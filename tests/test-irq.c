@@ -363,6 +363,30 @@ static void test_msi_hda(void)
 }
 
 /*
+ * A device outside PCI segment 0: the Atheros AR93xx behind the Freescale P2020's second
+ * root complex (pciutils-tests/tree-fsl-p2020, 0001:03:00.0; MSI at 0x50, 64-bit,
+ * per-vector mask). Its MSI is mapped for 0001:03:00.0 — not 0000:03:00.0, which
+ * libxenctrl's MAP_PIRQ_TYPE_MSI would have named — and bound; Enable sticks. Before,
+ * the map was refused (segment ≠ 0) and the guest's Enable never stuck.
+ */
+static void test_msi_segment(void)
+{
+    g_autofree char *args = g_strdup_printf(
+        "-device xen-pci-passthrough,hostaddr=0001:03:00.0,id=pt0,host-dump=%s",
+        xpt_test_fixture("pciutils-tests/tree-fsl-p2020"));
+    XptQts *qts = xpt_qts_start(args);
+    const unsigned cap = 0x50;
+    g_assert_cmphex(xpt_cfg_readb(qts, SLOT2, cap), ==, 0x05);
+    msi_program(qts, SLOT2, cap, 0xfee00000, 0x0023);
+    msi_enable(qts, SLOT2, cap, true);
+    assert_msi_bound(qts, "0001:03:00.0", 0x23, GF_UNMASKED);
+    g_assert_cmphex(xpt_cfg_readw(qts, SLOT2, cap + 2) & 1, ==, 1);
+    msi_enable(qts, SLOT2, cap, false);
+    assert_no_msi(qts);
+    xpt_test_finish(qts);
+}
+
+/*
  * Intel Wireless 7265 (pciutils-tests/cap-l1-pm 01:00.0) was captured with MSI enabled:
  * attach clears the host Enable first, so the guest starts with MSI off.
  */
@@ -667,6 +691,7 @@ int main(int argc, char **argv)
     g_test_add_func("/irq/msi/pv-on-hvm", test_msi_pv_on_hvm);
     g_test_add_func("/irq/msi/hda", test_msi_hda);
     g_test_add_func("/irq/msi/host-enabled-at-attach", test_msi_host_enabled_at_attach);
+    g_test_add_func("/irq/msi/segment", test_msi_segment);
     g_test_add_func("/irq/gt218-functions", test_gt218_functions);
     g_test_add_func("/irq/rtl8111-msix", test_rtl8111_msix);
     g_test_add_func("/irq/shared-gsi/eject", test_shared_gsi_eject);

@@ -861,6 +861,38 @@ static void test_hvops_msix_all_writes(void)
     }
 }
 
+/*
+ * MSI outside segment 0: libxenctrl's MAP_PIRQ_TYPE_MSI has no segment (Xen would map
+ * segment 0's device), so the map goes as PHYSDEVOP_map_pirq MAP_PIRQ_TYPE_MSI_SEG with
+ * bus = seg << 16 | bus (xen/arch/x86/physdev.c), through libxencall; segment 0 keeps
+ * xc_physdev_map_pirq_msi.
+ */
+static void test_hvops_msi_segment(void)
+{
+    fake_xen_reset(1);
+    g_autoptr(GError) err = NULL;
+    XptXenAccel *a = xpt_xen_accel_new(DOMID, &err);
+    g_assert_no_error(err);
+    XptHv *hv = xpt_xen_accel_hv(a);
+    int pirq = -1;
+    g_assert_true(xpt_hv_map_pirq_msi(hv, NULL, &pirq, 0x0030, 0x01, 0x08, 3, 0x600c0000000,
+                                      &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(pirq, ==, FAKE_XEN_MSI_PIRQ);
+    g_assert_cmpuint(count_calls("physdev_op map_pirq dom=5 type=3 index=-1 pirq=-1 "
+                                 "devfn=0x8 bus=0x300001 entry=3 table=0x600c0000000"), ==, 1);
+    g_assert_cmpuint(count_calls("xc_physdev_map_pirq_msi"), ==, 0);
+    pirq = -1;
+    fake_xen_fail("physdev_op", ENODEV);
+    g_assert_false(xpt_hv_map_pirq_msi(hv, NULL, &pirq, 2, 0, 0, 0, 0, &err));
+    g_assert_error(err, XPT_ERRNO_ERROR, ENODEV);
+    g_assert_cmpint(pirq, ==, -1);
+    g_clear_error(&err);
+    g_assert_true(xpt_hv_map_pirq_msi(hv, NULL, &pirq, 0, 0x01, 0x08, 0, 0, &err));
+    g_assert_cmpuint(count_calls("xc_physdev_map_pirq_msi"), ==, 1);
+    xpt_xen_accel_free(a);
+}
+
 static void test_hvops_calls(void)
 {
     fake_xen_reset(1);
@@ -959,10 +991,6 @@ static void test_hvops_errors(void)
     g_assert_nonnull(strstr(log, "xc_domain_bind_pt_pci_irq: pirq 256 does not fit "
                                  "libxenctrl's 8-bit machine_irq (0-255)"));
 
-    /* MSI outside segment 0 cannot be expressed with libxenctrl's MAP_PIRQ_TYPE_MSI. */
-    g_assert_false(xpt_hv_map_pirq_msi(hv, NULL, &pirq, 1, 0, 0, 0, 0, &err));
-    g_assert_error(err, XPT_ERRNO_ERROR, EOPNOTSUPP);
-    g_clear_error(&err);
     /* PCI claims: at most one bus worth of SBDFs, never past 32 bits. */
     g_assert_false(xpt_hv_claim_range(hv, NULL, XPT_RANGE_PCI, 0, 256, &err));
     g_assert_error(err, XPT_ERRNO_ERROR, EINVAL);
@@ -1085,6 +1113,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-accel/restrict/errors", test_restrict_errors);
     g_test_add_func("/xen-accel/hvops/calls", test_hvops_calls);
     g_test_add_func("/xen-accel/hvops/msix-all-writes", test_hvops_msix_all_writes);
+    g_test_add_func("/xen-accel/hvops/msi-segment", test_hvops_msi_segment);
     g_test_add_func("/xen-accel/hvops/errors", test_hvops_errors);
     g_test_add_func("/xen-accel/hvops/pci-claim-rollback", test_hvops_pci_claim_rollback);
     g_test_add_func("/xen-accel/hvops/guest-memory", test_hvops_guest_memory);

@@ -8,6 +8,8 @@
 #include <xenctrl.h>
 #include <xendevicemodel.h>
 #include <xenforeignmemory.h>
+#include <xencall.h>
+#include <xen/physdev.h>    /* PHYSDEVOP_map_pirq, MAP_PIRQ_TYPE_MSI_SEG */
 #include <xen/domctl.h>     /* DPCI_ADD_MAPPING, DPCI_REMOVE_MAPPING, PT_IRQ_TYPE_PCI,
                                XEN_DOMCTL_SENDTRIGGER_POWER */
 
@@ -176,13 +178,49 @@ static int xen_map_pirq(void *opaque, int host_irq, int *pirq)
     return 0;
 }
 
+/*
+ * PHYSDEVOP_map_pirq with MAP_PIRQ_TYPE_MSI_SEG for a device outside segment 0:
+ * libxenctrl's xc_physdev_map_pirq_msi sends MAP_PIRQ_TYPE_MSI, which Xen reads as
+ * segment 0 (xen/arch/x86/physdev.c do_physdev_op: msi.sbdf.seg = 0 unless the type is
+ * MSI_SEG, which takes seg = bus >> 16), so it would map the same bus/devfn of segment 0.
+ * The call goes through libxencall on the xencall handle of @x->xch
+ * (xc_interface_xcall_handle), with the argument in a hypercall buffer, as
+ * libxenctrl's do_physdev_op does.
+ */
+static int map_pirq_msi_seg(XptXenHvCtx *x, int *pirq, uint16_t host_seg, uint8_t host_bus,
+                            uint8_t host_devfn, int entry_nr, uint64_t table_base)
+{
+    xencall_handle *xcall = xc_interface_xcall_handle(x->xch);
+    physdev_map_pirq_t *map = xcall ? xencall_alloc_buffer(xcall, sizeof(*map)) : NULL;
+    if (!map) {
+        return -ENOMEM;
+    }
+    memset(map, 0, sizeof(*map));
+    map->domid = x->domid;
+    map->type = MAP_PIRQ_TYPE_MSI_SEG;
+    map->index = -1;
+    map->pirq = *pirq;
+    map->bus = (int)((uint32_t)host_seg << 16 | host_bus);
+    map->devfn = host_devfn;
+    map->entry_nr = entry_nr;
+    map->table_base = table_base;
+    errno = 0;
+    int rc = xencall2(xcall, __HYPERVISOR_physdev_op, PHYSDEVOP_map_pirq,
+                      (uint64_t)(uintptr_t)map);
+    rc = xen_result(rc < 0);
+    if (!rc) {
+        *pirq = map->pirq;
+    }
+    xencall_free_buffer(xcall, map);
+    return rc;
+}
+
 static int xen_map_pirq_msi(void *opaque, int *pirq, uint16_t host_seg, uint8_t host_bus,
                             uint8_t host_devfn, int entry_nr, uint64_t table_base)
 {
     XptXenHvCtx *x = opaque;
     if (host_seg != 0) {
-        /* MAP_PIRQ_TYPE_MSI, which libxenctrl uses, has no segment: Xen takes segment 0. */
-        return -EOPNOTSUPP;
+        return map_pirq_msi_seg(x, pirq, host_seg, host_bus, host_devfn, entry_nr, table_base);
     }
     int p = *pirq;
     errno = 0;

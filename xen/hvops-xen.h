@@ -82,8 +82,10 @@ typedef struct XptXenHvCtx {
  *    xendevicemodel_set_isa_irq_level.
  *  - map_pirq: xc_physdev_map_pirq(index = host GSI, &pirq) (libxenctrl asks for
  *    pirq = GSI when *pirq is -1). map_pirq_msi: xc_physdev_map_pirq_msi(index -1,
- *    &pirq, host devfn, host bus, entry_nr, table_base); segment ≠ 0 → EOPNOTSUPP
- *    (MAP_PIRQ_TYPE_MSI carries no segment; reference/xen-abi.md §Interrupts).
+ *    &pirq, host devfn, host bus, entry_nr, table_base) for segment 0; for another
+ *    segment PHYSDEVOP_map_pirq with MAP_PIRQ_TYPE_MSI_SEG and bus = seg << 16 | bus
+ *    through libxencall (MAP_PIRQ_TYPE_MSI carries no segment: Xen would map segment
+ *    0's device; xen/arch/x86/physdev.c do_physdev_op).
  *    unmap_pirq: xc_physdev_unmap_pirq.
  *  - bind_msi / unbind_msi: xc_domain_update_msi_irq(gvec, pirq, gflags, gtable) /
  *    xc_domain_unbind_msi_irq(gvec, pirq, gflags). A negative pirq → EINVAL.
