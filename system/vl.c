@@ -342,7 +342,16 @@ static bool parse_machine(const char *spec, XptMachineOptions *mo, const char **
     /* libxl's options with no effect on a passthrough-only device model. */
     xpt_opts_get(o, "suppress-vmdesc");
     xpt_opts_get(o, "max-ram-below-4g");
-    xpt_opts_get(o, "igd-passthru");
+    const char *igd = xpt_opts_get(o, "igd-passthru");
+    if (igd && strcmp(igd, "off") != 0) {
+        /* libxl adds it for gfx_passthru=1 with an Intel IGD (libxl_dm.c
+         * libxl__build_device_model_args_new, LIBXL_GFX_PASSTHRU_KIND_IGD). */
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "-machine igd-passthru=%s: Intel IGD passthrough needs the VGA BIOS, "
+                    "legacy VGA ranges and OpRegion, which xen-pt-dm does not provide; set "
+                    "gfx_passthru=0 or use QEMU for this guest", igd);
+        return false;
+    }
     return xpt_opts_check_unused(o, "machine", errp);
 }
 

@@ -370,6 +370,29 @@ static bool check_passthrough_type(XptHostPci *h, GError **errp)
 }
 
 /*
+ * Refuse Intel's integrated GPU (vendor 0x8086, VGA class 0x0300, at host 0000:00:02.0,
+ * where every Intel IGD sits): a guest driver for it (i915) needs the VGA BIOS, the
+ * legacy VGA ranges, the OpRegion and the host bridge's stolen-memory registers, which
+ * QEMU provides only with igd-passthru=on (hw/xen/xen_pt_graphics.c) and xen-pt-dm does
+ * not provide at all; attached as a plain device it would be handed to a driver that
+ * cannot start it.
+ */
+static bool check_not_igd(const XptHostPci *h, GError **errp)
+{
+    if (strcmp(h->sbdf, "0000:00:02.0") == 0 &&
+        xpt_le_load(h->config + PCI_VENDOR_ID, 2) == 0x8086 &&
+        xpt_le_load(h->config + PCI_CLASS_DEVICE, 2) == 0x0300) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
+                    "%s: cannot pass through Intel's integrated GPU (IGD): it needs the "
+                    "VGA BIOS, legacy VGA ranges and OpRegion, which xen-pt-dm does not "
+                    "provide; use a device model with IGD support (QEMU, gfx_passthru=1)",
+                    h->sbdf);
+        return false;
+    }
+    return true;
+}
+
+/*
  * One warning naming the BARs the host left unassigned (address 0), which are treated
  * as not implemented: a BAR at 0 decodes nothing (the kernel could not place it), and
  * mapping it would hand the guest host frames from mfn 0 or ports from 0. libxl grants
@@ -657,7 +680,8 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
         return NULL;
     }
 
-    if (!read_config(h, errp) || !check_passthrough_type(h, errp)) {
+    if (!read_config(h, errp) || !check_passthrough_type(h, errp) ||
+        !check_not_igd(h, errp)) {
         return NULL;
     }
     if (h->backend == XPT_HOST_BACKEND_DUMP) {

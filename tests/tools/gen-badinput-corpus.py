@@ -131,7 +131,8 @@ def gen_cmdline():
                    ("xenfv,hotplug-slots=32", "hotplug-slots"), ("xenfv,hotplug-slots=7-6", "hotplug-slots"),
                    ("xenfv,hotplug-slots=x", "hotplug-slots"), ("xenfv,hotplug-slots=6-", "hotplug-slots"),
                    ("pc,accel=kvm", "kvm"), ("isapc", "isapc"),
-                   ("xenfv,=1", "xenfv,=1"), ("microvm", "microvm")]:
+                   ("xenfv,=1", "xenfv,=1"), ("microvm", "microvm"),
+                   ("xenfv,igd-passthru=on", "igd-passthru=on")]:
         add(with_opt("-machine", v), why)
     # accelerator and the simulated hypervisor's fault injection
     for v, why in [("kvm", "kvm"), ("tcg", "tcg"), ("qtest,bogus=1", "bogus"),
@@ -197,6 +198,10 @@ def gen_cmdline():
     add(dev(repl=("host-dump", "@FIXTURES@/qemu-7.2-reference/query-pci-pc-with-e1000.json")), "0000:01:00.0")
     add(dev(repl=("host-dump", "@FIXTURES@/pciutils-tests/PCI-X-bridges-and-domains")), "0000:01:00.0")
     add(dev(extra="host-sysfs=@TMP@"), "mutually exclusive")
+    # Intel's integrated GPU (Sky Lake, 00:02.0): refused, IGD passthrough is not provided
+    add(dev(repl=("host-dump", "@FIXTURES@/pciutils-tests/cap-pasid-pri"))[:-1] +
+        ["xen-pci-passthrough,hostaddr=0000:00:02.0,id=pt0,host-dump=@FIXTURES@/pciutils-tests/cap-pasid-pri"],
+        "integrated GPU (IGD)")
     for k, v in [("permissive", "maybe"), ("permissive", "2"), ("permissive", ""), ("multifunction", "yes please"),
                  ("unaligned-bars", "0x1"), ("rombar", "abc"), ("rombar", "-1"), ("rombar", "0x"),
                  ("bogus", "1"), ("hostaddr2", "x"), ("Permissive", "on"), ("addr", "zz"), ("addr", "32"),
