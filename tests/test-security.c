@@ -991,7 +991,7 @@ static const HostileCase hostile_cases[] = {
       "BAR 0 (0xe0800000-0x1e07fffff) overlaps BAR 3" },
     { "bar0-size-not-pow2", { { 0 } }, "[size=128K]", "[size=12K]", CONTAINED, NULL },
     { "bar0-size-1", { { 0 } }, "[size=128K]", "[size=1]", REFUSED,
-      "registers; boot dom0's Linux with pci=resource_alignment=0000:01:00.0 so" },
+      "BAR 0 claims 1 bytes, less than the 16 bytes any memory BAR decodes" },
     { "bar0-size-16E", { { 0 } }, "[size=128K]", "[size=16E]", REFUSED, "region size" },
     { "rom-size-2g", { { 0 } }, "[disabled] [size=4M]", "[disabled] [size=2G]", CONTAINED,
       NULL },

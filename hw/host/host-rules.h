@@ -19,12 +19,14 @@
 
 /**
  * xpt_host_rule_bar_pages: may memory BAR @bar of @h be mapped into a guest page by
- * page? A memory BAR whose host base or size is not a multiple of 4 KiB would expose
- * whatever else shares its first or last page (SPEC §6), so it is refused unless
- * @unaligned_ok (the unaligned-bars=on property, documented as unsafe). I/O BARs and
- * absent BARs pass.
- * Errors: XPT_ERROR_UNSUPPORTED, one line naming @h's SBDF, the BAR, and the dom0 fix
- * (pci=resource_alignment=SBDF; unaligned-bars=on only for a -device given by hand).
+ * page? Refused: a size below 16 bytes (PCI LB 3.0 §6.2.5.1: a lying host); a host base,
+ * or the end of a BAR of a page or more, off a 4 KiB boundary (the guest would reach
+ * whatever else shares that page, SPEC §6) unless @unaligned_ok (unaligned-bars=on,
+ * documented as unsafe); a BAR below a page at a page-aligned base (EHCI, AHCI, SMBus)
+ * whose page holds another BAR or ROM of @h or a memory region of any other device of
+ * @h's source (xpt_host_page_neighbours). I/O BARs and absent BARs pass.
+ * Errors: XPT_ERROR_UNSUPPORTED, one line naming @h's SBDF, the BAR, the neighbour if
+ * any, and the dom0 fix (pci=resource_alignment=SBDF).
  */
 bool xpt_host_rule_bar_pages(XptHostPci *h, unsigned bar, bool unaligned_ok,
                              GError **errp);
