@@ -5,11 +5,6 @@
 #include <string.h>
 
 #define PIIX3_DEVFN 0x08
-#define MMIO_LOW 0xF0000000ull
-#define MMIO_LOW_END 0xFC000000ull
-#define MMIO_HIGH 0x1000000000ull
-#define IO_START 0xC000u
-#define IO_END 0x10000u
 
 unsigned guest_scan(XptQts *qts, GuestDev *devs, unsigned max)
 {
@@ -92,105 +87,130 @@ typedef struct Placement {
     unsigned bar;
 } Placement;
 
-static int by_size_desc(const void *a, const void *b)
-{
-    const Placement *pa = a, *pb = b;
-    uint64_t sa = pa->dev->bars[pa->bar].size, sb = pb->dev->bars[pb->bar].size;
-    return sa < sb ? 1 : sa > sb ? -1 : 0;
-}
+/* hvmloader 4.17 (tools/firmware/hvmloader/pci.c pci_setup, config.h, e820.h). */
+#define PCI_ISA_IRQ_MASK 0x0c20u            /* ISA IRQs 5, 10 and 11 */
+#define PCI_MEM_START 0xF0000000u           /* HVM_BELOW_4G_MMIO_START */
+#define PCI_MEM_END 0xFC000000u             /* RESERVED_MEMBASE */
+#define BAR_RELOC_THRESH (1ull << 30)
+#define HIGH_MEM_BASE (1ull << 32)          /* no RAM above 4 GiB: GB(4) */
+#define CPU_PHYS_ADDR_MAX (1ull << 46)      /* cpu_phys_addr() of a common host */
 
-static uint64_t align_up(uint64_t v, uint64_t a)
-{
-    return (v + a - 1) & ~(a - 1);
-}
+typedef struct Resource {
+    uint64_t base, max;
+} Resource;
 
+/*
+ * What hvmloader's pci_setup does: link routes, per function the PIIX4 PM writes, decode
+ * off, BAR sizing (all seven registers, I/O and memory in one list by descending size,
+ * equal sizes in scan order), the interrupt line; then the low MMIO hole lowered from
+ * 0xF0000000 by doubling until it holds every memory BAR; 64-bit BARs relocated above
+ * 4 GiB when the hole is still too small or a 64-bit BAR exceeds 1 GiB; placement in
+ * list order (memory from the hole or above 4 GiB, ports from 0xC000, each aligned to
+ * its size; a BAR without space is left alone); finally bus master and the decode types
+ * used. The ROM is placed but not enabled (hvmloader keeps the enable bit as read).
+ */
 void guest_setup_all(XptQts *qts, GuestDev *devs, unsigned n)
 {
-    static const uint8_t pirq[4] = { 5, 10, 11, 5 };
-    for (unsigned l = 0; l < 4; l++) {
-        xpt_cfg_writeb(qts, PIIX3_DEVFN, 0x60 + l, pirq[l]);
+    unsigned isa_irq = 0;
+    for (unsigned link = 0; link < 4; link++) {
+        do {
+            isa_irq = (isa_irq + 1) & 15;
+        } while (!(PCI_ISA_IRQ_MASK & (1u << isa_irq)));
+        xpt_cfg_writeb(qts, PIIX3_DEVFN, 0x60 + link, (uint8_t)isa_irq);
     }
-    Placement mem[256 * 7];
-    unsigned nmem = 0;
-    uint32_t io_next = IO_START;
+    static Placement bars[256 * 7];
+    unsigned nr_bars = 0;
+    uint64_t mmio_total = 0;
+    bool bar64_relocate = false;
+    uint16_t decode[256] = { 0 };
     for (unsigned k = 0; k < n; k++) {
         GuestDev *d = &devs[k];
         if (d->devfn == 0x00 || d->devfn == PIIX3_DEVFN) {
-            continue;
+            continue;       /* the chipset: no BARs, no interrupt pin */
         }
-        if (d->vendor == 0x8086 && d->device == 0x7113) {
-            /* PIIX4 PM (hvmloader pci_setup): SCI on IRQ 9, PM base 0xB000, enable. */
-            xpt_cfg_writew(qts, d->devfn, 0x20, 0);
-            xpt_cfg_writeb(qts, d->devfn, 0xd2, 0);
-            xpt_cfg_writew(qts, d->devfn, 0x22, 0);
-            xpt_cfg_writeb(qts, d->devfn, 0x3c, 9);
-            xpt_cfg_writel(qts, d->devfn, 0x40, 0xb001);
-            xpt_cfg_writeb(qts, d->devfn, 0x80, 1);
-            continue;
+        uint16_t class = xpt_cfg_readw(qts, d->devfn, 0x0a);
+        if (class == 0x0680) {
+            /* PIIX4 ACPI PM: no SMBus I/O, SCI on IRQ 9, PM base 0xB000, PM I/O on. */
+            xpt_cfg_writew(qts, d->devfn, 0x20, 0x0000);
+            xpt_cfg_writew(qts, d->devfn, 0xd2, 0x0000);
+            xpt_cfg_writew(qts, d->devfn, 0x22, 0x0000);
+            xpt_cfg_writew(qts, d->devfn, 0x3c, 0x0009);
+            xpt_cfg_writew(qts, d->devfn, 0x3d, 0x0001);
+            xpt_cfg_writel(qts, d->devfn, 0x40, 0xb000 | 1);
+            xpt_cfg_writeb(qts, d->devfn, 0x80, 0x01);
         }
+        uint16_t cmd = xpt_cfg_readw(qts, d->devfn, 0x04);
+        xpt_cfg_writew(qts, d->devfn, 0x04, cmd & ~0x3);
         guest_size_bars(qts, d);
         for (unsigned i = 0; i < 7; i++) {
             GuestBar *b = &d->bars[i];
             if (!b->present) {
                 continue;
             }
-            if (b->io) {
-                uint32_t a = (uint32_t)align_up(io_next, b->size);
-                if (a + b->size <= IO_END) {
-                    b->addr = a;
-                    io_next = a + b->size;
-                    xpt_cfg_writel(qts, d->devfn, 0x10 + 4 * i, a | 1);
-                }
-            } else {
-                mem[nmem++] = (Placement){ d, i };
+            unsigned at = 0;
+            while (at < nr_bars && bars[at].dev->bars[bars[at].bar].size >= b->size) {
+                at++;
+            }
+            memmove(&bars[at + 1], &bars[at], (nr_bars - at) * sizeof(bars[0]));
+            bars[at] = (Placement){ d, i };
+            nr_bars++;
+            if (b->mem64 && b->size > BAR_RELOC_THRESH) {
+                bar64_relocate = true;
+            } else if (!b->io) {
+                mmio_total += b->size;
             }
         }
         uint8_t pin = xpt_cfg_readb(qts, d->devfn, 0x3D);
         if (pin) {
+            /* the barber's pole: link = (pin - 1 + slot) mod 4 */
             unsigned link = ((pin - 1) + (d->devfn >> 3)) & 3;
-            xpt_cfg_writeb(qts, d->devfn, 0x3C, pirq[link]);
+            xpt_cfg_writeb(qts, d->devfn, 0x3C, xpt_cfg_readb(qts, PIIX3_DEVFN, 0x60 + link));
         }
+        decode[d->devfn] = 0x4;             /* bus master */
     }
-    qsort(mem, nmem, sizeof(mem[0]), by_size_desc);
-    uint64_t low = MMIO_LOW, high = MMIO_HIGH;
-    for (unsigned k = 0; k < nmem; k++) {
-        GuestDev *d = mem[k].dev;
-        unsigned i = mem[k].bar;
+
+    uint32_t pci_mem_start = PCI_MEM_START;
+    while (mmio_total > (uint64_t)(PCI_MEM_END - pci_mem_start) &&
+           (uint32_t)(pci_mem_start << 1) != 0) {
+        pci_mem_start <<= 1;
+    }
+    if (mmio_total > (uint64_t)(PCI_MEM_END - pci_mem_start)) {
+        bar64_relocate = true;
+    }
+    Resource mem = { pci_mem_start, PCI_MEM_END }, io = { 0xC000, 0x10000 };
+    Resource high = { HIGH_MEM_BASE, CPU_PHYS_ADDR_MAX };
+    for (unsigned k = 0; k < nr_bars; k++) {
+        GuestDev *d = bars[k].dev;
+        unsigned i = bars[k].bar;
         GuestBar *b = &d->bars[i];
-        uint64_t a = align_up(low, b->size);
-        if (a + b->size > MMIO_LOW_END || b->size >= (1ull << 32)) {
-            if (!b->mem64) {
-                continue;   /* does not fit below 4 GiB: left unplaced, as hvmloader would */
-            }
-            a = align_up(high, b->size);
-            high = a + b->size;
-        } else {
-            low = a + b->size;
+        uint8_t reg = i == 6 ? 0x30 : (uint8_t)(0x10 + 4 * i);
+        bool using_64 = b->mem64 && bar64_relocate &&
+                        (mmio_total > mem.max - mem.base || b->size > BAR_RELOC_THRESH);
+        Resource *r = b->io ? &io : using_64 ? &high : &mem;
+        if (!b->io && b->size <= BAR_RELOC_THRESH) {
+            mmio_total -= b->size;
         }
-        b->addr = a;
-        if (i == 6) {
-            xpt_cfg_writel(qts, d->devfn, 0x30, (uint32_t)a | 1);
-        } else {
-            uint8_t off = 0x10 + 4 * i;
-            uint32_t type = (b->mem64 ? 0x4 : 0) | (b->prefetch ? 0x8 : 0);
-            xpt_cfg_writel(qts, d->devfn, off, (uint32_t)a | type);
-            if (b->mem64) {
-                xpt_cfg_writel(qts, d->devfn, off + 4, (uint32_t)(a >> 32));
-            }
+        uint64_t base = (r->base + b->size - 1) & ~(b->size - 1);
+        uint64_t end = base + b->size;
+        if (end < r->base || end > r->max) {
+            continue;                       /* "no space for resource!" */
         }
+        r->base = end;
+        uint32_t data = xpt_cfg_readl(qts, d->devfn, reg);
+        data = (data & (b->io ? 0x3u : 0xFu)) | (uint32_t)base;
+        xpt_cfg_writel(qts, d->devfn, reg, data);
+        if (using_64) {
+            xpt_cfg_writel(qts, d->devfn, reg + 4, (uint32_t)(base >> 32));
+        }
+        b->addr = base;
+        decode[d->devfn] |= b->io ? 0x1 : 0x2;
     }
     for (unsigned k = 0; k < n; k++) {
         GuestDev *d = &devs[k];
-        if (d->devfn == 0x00 || d->devfn == PIIX3_DEVFN) {
-            continue;
+        if (decode[d->devfn]) {
+            xpt_cfg_writew(qts, d->devfn, 0x04,
+                           xpt_cfg_readw(qts, d->devfn, 0x04) | decode[d->devfn]);
         }
-        uint16_t cmd = 0x4;   /* bus master */
-        for (unsigned i = 0; i < 7; i++) {
-            if (d->bars[i].addr) {
-                cmd |= d->bars[i].io ? 0x1 : 0x2;
-            }
-        }
-        xpt_cfg_writew(qts, d->devfn, 0x04, xpt_cfg_readw(qts, d->devfn, 0x04) | cmd);
         guest_read_config(qts, d);
     }
 }

@@ -33,11 +33,16 @@ unsigned guest_scan(XptQts *qts, GuestDev *devs, unsigned max);
 void guest_size_bars(XptQts *qts, GuestDev *dev);
 
 /**
- * hvmloader's set-up: PIIX3 PIRQ routes (LNKA→5, LNKB→10, LNKC→11, LNKD→5), BAR sizing,
- * placement (memory largest first, naturally aligned, in [0xF0000000, 0xFC000000); 64-bit
- * BARs that do not fit go above 4 GiB from 0x10_0000_0000; I/O from 0xC000), ROM,
- * interrupt line, then command = bus master | decode used. Skips devfn 0x00 and 0x08;
- * the PIIX4 PM function (8086:7113) gets hvmloader's PM writes (SCI IRQ 9, PMBA 0xB001).
+ * guest_setup_all: hvmloader 4.17's pci_setup (tools/firmware/hvmloader/pci.c) on the
+ * @n functions of @devs: PIIX3 PIRQ routes LNKA→5, LNKB→10, LNKC→11, LNKD→5 (the
+ * PCI_ISA_IRQ_MASK walk); the PIIX4 PM writes (SCI IRQ 9, PMBA 0xB001); every BAR and
+ * ROM sized with decode off and put in one list by descending size (equal sizes in scan
+ * order, I/O and memory mixed); interrupt line by the barber's pole ((pin - 1 + slot)
+ * mod 4); the low MMIO hole [0xF0000000, 0xFC000000) lowered by doubling its size until
+ * the memory BARs fit; 64-bit BARs above 1 GiB, or all 64-bit BARs when the hole is
+ * still too small, placed from 4 GiB; ports from 0xC000; each naturally aligned; a BAR
+ * with no space left unplaced; the ROM placed but not enabled; then command |= bus
+ * master and the decode types placed. Skips devfn 0x00 and 0x08 (the chipset).
  */
 void guest_setup_all(XptQts *qts, GuestDev *devs, unsigned n);
 

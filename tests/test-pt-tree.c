@@ -261,8 +261,19 @@ static void check_guest_view(XptQts *qts, uint8_t devfn, const Endpoint *ep, boo
     }
 }
 
-/* After guest_setup_all: exactly the BARs' pages and ports are mapped, the ROM is an
- * emulated range (claimed, never in the p2m). Returns the pages this device maps. */
+/* hvmloader places ROMs without enabling them; SeaBIOS enables one to run it. */
+static void enable_roms(XptQts *qts, GuestDev *devs, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++) {
+        if (devs[k].bars[6].addr) {
+            xpt_cfg_writel(qts, devs[k].devfn, 0x30, (uint32_t)devs[k].bars[6].addr | 1);
+        }
+    }
+}
+
+/* After guest_setup_all and enable_roms: exactly the BARs' pages and ports are mapped,
+ * the ROM is an emulated range (claimed, never in the p2m). Returns the pages this
+ * device maps. */
 static uint64_t check_mappings(JsonNode *state, const GuestDev *d, const Endpoint *ep,
                                unsigned *nports)
 {
@@ -364,6 +375,7 @@ static void run_endpoint(const void *data)
     unsigned n = guest_scan(qts, devs, G_N_ELEMENTS(devs));
     GuestDev *d = scanned(devs, n, SLOT2, 1);
     guest_setup_all(qts, devs, n);
+    enable_roms(qts, devs, n);
     g_autoptr(JsonNode) s = xpt_sim_state(qts);
     unsigned nports = 0;
     uint64_t pages = check_mappings(s, d, ep, &nports);
@@ -406,6 +418,7 @@ static void test_gt218_multifunction(void)
     GuestDev *vga = scanned(devs, n, devfn[0], 2);
     GuestDev *hda = scanned(devs, n, devfn[1], 2);
     guest_setup_all(qts, devs, n);
+    enable_roms(qts, devs, n);
     g_autoptr(JsonNode) s = xpt_sim_state(qts);
     unsigned nports = 0;
     uint64_t pages = check_mappings(s, vga, &gt218, &nports) +
