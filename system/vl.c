@@ -802,8 +802,9 @@ int main(int argc, char **argv)
      * on sockets; stdio writes need this). QEMU ignores SIGPIPE too. */
     signal(SIGPIPE, SIG_IGN);
 
-    if (xpt_check_host_wanted(argc, argv)) {
-        return xpt_check_host_main(argc, argv);     /* a mode of its own */
+    if (xpt_check_host_wanted(argc, argv)) {        /* a mode of its own */
+        g_ptr_array_free(cfg.devices, TRUE);
+        return xpt_check_host_main(argc, argv);
     }
     int r = parse_args(argc, argv, &cfg, &err);
     if (r != 0) {

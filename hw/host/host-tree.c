@@ -49,6 +49,17 @@ static bool check_sysfs_tree(const char *root, GError **errp)
         return false;
     }
     for (const char *name; (name = g_dir_read_name(dir));) {
+        unsigned dom, bus, dev, fn;
+        char end;
+        /* libpci's sysfs_scan() parses each name with "%x:%x:%x.%d" and calls its error
+         * handler (a longjmp here, leaking its open directory) on anything else. */
+        if (sscanf(name, "%x:%x:%x.%u%c", &dom, &bus, &dev, &fn, &end) != 4) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                        "sysfs tree %s: %s/%s is not named like a PCI device "
+                        "(SSSS:BB:DD.F); this is not a sysfs tree libpci can read", root,
+                        devices, name);
+            return false;
+        }
         for (size_t i = 0; i < G_N_ELEMENTS(sysfs_device_files); i++) {
             g_autofree char *path = g_build_filename(devices, name, sysfs_device_files[i],
                                                      NULL);
