@@ -254,7 +254,7 @@ static int qts_accept(XptQts *qts, int listen_fd)
     }
 }
 
-static XptQts *qts_start(const char *extra_args, int in_fd, int out_fd)
+static XptQts *qts_start(const char *extra_args, bool log, int in_fd, int out_fd)
 {
     XptQts *qts = g_new0(XptQts, 1);
     g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -274,8 +274,10 @@ static XptQts *qts_start(const char *extra_args, int in_fd, int out_fd)
     g_ptr_array_add(argv, g_strdup("qtest"));
     g_ptr_array_add(argv, g_strdup("-qtest"));
     g_ptr_array_add(argv, g_strconcat("unix:", qts->sock_path, NULL));
-    g_ptr_array_add(argv, g_strdup("-qtest-log"));
-    g_ptr_array_add(argv, g_strdup(qts->log_path));
+    if (log) {
+        g_ptr_array_add(argv, g_strdup("-qtest-log"));
+        g_ptr_array_add(argv, g_strdup(qts->log_path));
+    }
     qts_argv_append(argv, extra_args);
     qts->pid = qts_spawn_fds(argv, qts->err_path, in_fd, out_fd);
 
@@ -290,7 +292,17 @@ static XptQts *qts_start(const char *extra_args, int in_fd, int out_fd)
 
 XptQts *xpt_qts_start(const char *extra_args)
 {
-    return qts_start(extra_args, -1, -1);
+    return qts_start(extra_args, true, -1, -1);
+}
+
+XptQts *xpt_qts_start_nolog(const char *extra_args)
+{
+    return qts_start(extra_args, false, -1, -1);
+}
+
+pid_t xpt_qts_pid(const XptQts *qts)
+{
+    return qts->exited ? 0 : qts->pid;
 }
 
 XptQts *xpt_qts_start_stdio(const char *extra_args, int *to_stdin, int *from_stdout)
@@ -300,7 +312,7 @@ XptQts *xpt_qts_start_stdio(const char *extra_args, int *to_stdin, int *from_std
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
         g_error("qtest client: pipe: %s", g_strerror(errno));
     }
-    XptQts *qts = qts_start(extra_args, in[0], out[1]);
+    XptQts *qts = qts_start(extra_args, true, in[0], out[1]);
     close(in[0]);
     close(out[1]);
     *to_stdin = in[1];

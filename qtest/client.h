@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct XptQts XptQts;
 
@@ -28,6 +29,16 @@ typedef struct XptQts XptQts;
  * captured to a temp file (see xpt_qts_stderr()).
  */
 XptQts *xpt_qts_start(const char *extra_args);
+
+/**
+ * xpt_qts_start_nolog: xpt_qts_start() without "-qtest-log" (the binary formats no log
+ * line; xpt_qts_qtest_log() then returns an empty string). For `make bench`, which
+ * measures the protocol path with and without the log.
+ */
+XptQts *xpt_qts_start_nolog(const char *extra_args);
+
+/** xpt_qts_pid: the binary's process id (0 once it has been reaped). */
+pid_t xpt_qts_pid(const XptQts *qts);
 
 /**
  * xpt_qts_run_expect_fail: run the binary with @args (no qtest socket), wait for it to
