@@ -3,6 +3,7 @@
 #   make          build the device model
 #   make demo     the main job: pass a real device through under qtest and show the guest view
 #   make check    build and run every test; prints "N passed, N failed" last
+#   make bench    measure costs beside QEMU (bench/): bench/results.json, docs/performance.md
 # Every target first installs missing Debian packages (scripts/install-deps.sh).
 
 BUILD   := build
@@ -146,6 +147,18 @@ coverage:
 
 .PHONY: fuzz fuzz-build fuzz-merge coverage
 
+# make bench: start-up, config accesses, MSI-X, BAR moves, hot-plug and scale of the real
+# binary beside QEMU 7.2 (bench/bench.c; bench/run.sh writes bench/results.json and the
+# figures of docs/performance.md). Timings only: nothing here is asserted by make check.
+BENCH_BIN := $(BUILD)/bench/bench
+$(BENCH_BIN): bench/bench.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS) -lm
+
+bench: $(BIN) $(BENCH_BIN)
+	@sh scripts/install-deps.sh qemu-system-x86 valgrind gnuplot-nox
+	@sh bench/run.sh $(BUILD)
+
 demo: $(BIN) $(BUILD)/tests/tools/guest-view
 	@sh scripts/demo.sh $(BUILD)
 
@@ -158,7 +171,7 @@ install: $(BIN)
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-xen check-sanitize check-valgrind demo install clean
+.PHONY: all tests check check-xen check-sanitize check-valgrind bench demo install clean
 .SECONDARY:
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
