@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/host/dump-source.h"
 #include "hw/host/host-dump.h"
 #include "hw/host/host-pci.h"
 #include "tests/testutil.h"
@@ -840,6 +841,145 @@ static void test_real_sysfs(void)
     g_assert_cmphex(rd(again, 0x04, 2), ==, cmd);  /* the device was not written */
 }
 
+/* The 82576's block of pciutils-tests/cap-pcie-2 (01:00.0) repeated on buses 01..@n:
+ * a dump of a machine with @n such NICs, derived at run time from the real one. */
+static char *nic_dump_text(int n)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(dump_path("cap-pcie-2"), &text, NULL, NULL));
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (int bus = 1; bus <= n; bus++) {
+        g_autofree char *hdr = g_strdup_printf("%02x:00.0 ", bus);
+        g_string_append(out, hdr);
+        g_string_append(out, text + strlen("01:00.0 "));
+        g_string_append_c(out, '\n');
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
+ * Issue 15: the devices of one dump cost one parse of it, not one each; and the dump is
+ * read afresh at each attach, so a dump that changed between two attaches (edited in
+ * place, or another file moved over its path) is parsed again and the new attach sees
+ * it, while devices opened before keep what they read.
+ */
+static void test_dump_source_once(void)
+{
+    g_autofree char *dir = xpt_qts_tmpdir();
+    g_autofree char *file = g_build_filename(dir, "nics.dump", NULL);
+    g_autofree char *text = nic_dump_text(3);
+    g_assert_true(g_file_set_contents(file, text, -1, NULL));
+
+    unsigned p0 = xpt_dump_source_parses();
+    g_autoptr(XptHostPci) a = open_dump_ok(file, "0000:01:00.0");
+    g_autoptr(XptHostPci) b = open_dump_ok(file, "0000:02:00.0");
+    g_autoptr(XptHostPci) c = open_dump_ok(file, "0000:03:00.0");
+    g_assert_cmpuint(xpt_dump_source_parses() - p0, ==, 1);
+    g_assert_cmphex(rd(c, 0x00, 4), ==, 0x10c98086);
+    assert_region(xpt_host_pci_bar(c, 3), 0xe0840000, 16 * K, 0);
+    g_assert_cmpstr(xpt_host_pci_sbdf(c), ==, "0000:03:00.0");
+    /* a device the dump does not have: the parsed dump answers, no new parse */
+    g_autoptr(GError) err = NULL;
+    g_assert_null(open_dump(file, "0000:04:00.0", &err));
+    g_assert_error(err, XPT_ERROR, XPT_ERROR_NOT_FOUND);
+    g_clear_error(&err);
+    g_assert_cmpuint(xpt_dump_source_parses() - p0, ==, 1);
+
+    /* edited in place: device ID 10c9 → 10ca and BAR3 32K in the first block */
+    g_autofree char *e1 = g_strdup(text);
+    char *row = strstr(e1, "00: 86 80 c9 10");
+    g_assert_nonnull(row);
+    memcpy(row, "00: 86 80 ca 10", strlen("00: 86 80 ca 10"));
+    g_autoptr(GString) e2 = g_string_new(e1);
+    g_string_replace(e2, "non-prefetchable) [size=16K]", "non-prefetchable) [size=32K]", 1);
+    g_assert_true(g_file_set_contents(file, e2->str, -1, NULL));
+    g_autoptr(XptHostPci) a2 = open_dump_ok(file, "0000:01:00.0");
+    g_assert_cmpuint(xpt_dump_source_parses() - p0, ==, 2);
+    g_assert_cmphex(rd(a2, 0x00, 4), ==, 0x10ca8086);
+    assert_region(xpt_host_pci_bar(a2, 3), 0xe0840000, 32 * K, 0);
+    g_assert_cmphex(rd(a, 0x00, 4), ==, 0x10c98086);           /* opened before: as read */
+    assert_region(xpt_host_pci_bar(a, 3), 0xe0840000, 16 * K, 0);
+    g_autoptr(XptHostPci) b2 = open_dump_ok(file, "0000:02:00.0"); /* unchanged: cached */
+    g_assert_cmpuint(xpt_dump_source_parses() - p0, ==, 2);
+
+    /* another file moved over the path, with the original text again */
+    g_autofree char *other = g_build_filename(dir, "other.dump", NULL);
+    g_assert_true(g_file_set_contents(other, text, -1, NULL));
+    g_assert_cmpint(g_rename(other, file), ==, 0);
+    g_autoptr(XptHostPci) a3 = open_dump_ok(file, "0000:01:00.0");
+    g_assert_cmpuint(xpt_dump_source_parses() - p0, ==, 3);
+    g_assert_cmphex(rd(a3, 0x00, 4), ==, 0x10c98086);
+
+    /* a path that no longer names a dump fails at once, as before any cache */
+    g_assert_cmpint(g_unlink(file), ==, 0);
+    g_assert_null(open_dump(file, "0000:01:00.0", &err));
+    g_assert_error(err, XPT_ERROR, XPT_ERROR_NOT_FOUND);
+    xpt_dump_source_cache_clear();
+    xpt_test_rmtree(dir);
+}
+
+/*
+ * Issue 15, sysfs backend: a device is opened from its own folder without scanning the
+ * tree, and nothing about it is kept between attaches: a folder added after a first
+ * attach is found, and config space or resources changed on disk are read anew.
+ */
+static void test_sysfs_fresh(void)
+{
+    g_autofree char *root = xpt_qts_tmpdir();
+    g_autofree char *devs = g_build_filename(root, "bus", "pci", "devices", NULL);
+    const char *src = xpt_test_fixture("sysfs-firecracker/devices/0000:00:02.0");
+    static const char *const files[] = { "config", "resource", "irq", "vendor", "device",
+                                         "class", "revision", "subsystem_vendor",
+                                         "subsystem_device" };
+    g_assert_cmpint(g_mkdir_with_parents(devs, 0755), ==, 0);
+    for (int n = 1; n <= 2; n++) {
+        g_autofree char *sbdf = g_strdup_printf("0000:%02x:00.0", n);
+        g_autofree char *d = g_build_filename(devs, sbdf, NULL);
+        XptHostOpenOptions o = { .hostaddr = sbdf, .sysfs_dir = root, .shadow = true };
+        g_autoptr(GError) err = NULL;
+
+        g_assert_null(xpt_host_pci_open(&o, &err));      /* not there yet */
+        g_assert_error(err, XPT_ERROR, XPT_ERROR_NOT_FOUND);
+        g_assert_nonnull(strstr(err->message, "no such device"));
+        g_clear_error(&err);
+        g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
+        for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+            g_autofree char *from = g_build_filename(src, files[i], NULL);
+            g_autofree char *to = g_build_filename(d, files[i], NULL);
+            g_autofree char *data = NULL;
+            gsize len;
+            g_assert_true(g_file_get_contents(from, &data, &len, NULL));
+            g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+        }
+        g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+        g_assert_no_error(err);
+        g_assert_cmphex(rd(h, 0x02, 2), ==, 0x1042);
+        assert_region(xpt_host_pci_bar(h, 0), 0x4000080000ull, 0x80000, XPT_HOST_REGION_MEM64);
+
+        /* the host changes the device: subsystem ID in config space, BAR moved */
+        g_autofree char *cfg_path = g_build_filename(d, "config", NULL);
+        g_autofree char *res_path = g_build_filename(d, "resource", NULL);
+        g_autofree char *cfg = NULL, *res = NULL;
+        gsize cfg_len;
+        g_assert_true(g_file_get_contents(cfg_path, &cfg, &cfg_len, NULL));
+        cfg[0x2e] = 0x34;
+        cfg[0x2f] = 0x12;
+        g_assert_true(g_file_set_contents(cfg_path, cfg, (gssize)cfg_len, NULL));
+        g_assert_true(g_file_get_contents(res_path, &res, NULL, NULL));
+        g_autoptr(GString) r2 = g_string_new(res);
+        g_assert_cmpuint(g_string_replace(r2, "0x0000004000080000 0x00000040000fffff",
+                                          "0x0000004000100000 0x000000400017ffff", 1), ==, 1);
+        g_assert_true(g_file_set_contents(res_path, r2->str, -1, NULL));
+        g_autoptr(XptHostPci) h2 = xpt_host_pci_open(&o, &err);
+        g_assert_no_error(err);
+        g_assert_cmphex(rd(h2, 0x2e, 2), ==, 0x1234);
+        assert_region(xpt_host_pci_bar(h2, 0), 0x4000100000ull, 0x80000,
+                      XPT_HOST_REGION_MEM64);
+        g_assert_cmphex(rd(h, 0x2e, 2), !=, 0x1234);          /* the shadow read at open */
+    }
+    xpt_test_rmtree(root);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -861,5 +1001,7 @@ int main(int argc, char **argv)
     g_test_add_func("/host/sysfs/fixture", test_sysfs_fixture);
     g_test_add_func("/host/sysfs/copy-writes", test_sysfs_copy_passthrough_writes);
     g_test_add_func("/host/sysfs/real", test_real_sysfs);
+    g_test_add_func("/host/dump/source-once", test_dump_source_once);
+    g_test_add_func("/host/sysfs/fresh", test_sysfs_fresh);
     return g_test_run();
 }

@@ -147,6 +147,31 @@ static void decode_dev(LayoutDev *ld, const uint8_t *cfg)
     }
 }
 
+XptDumpLayout *xpt_dump_layout_from_access(struct pci_access *acc, const char *file,
+                                           GError **errp)
+{
+    char why[XPT_LIBPCI_MSG_LEN];
+    g_autoptr(XptDumpLayout) layout = g_new0(XptDumpLayout, 1);
+
+    layout->devs = g_array_new(FALSE, TRUE, sizeof(LayoutDev));
+    for (struct pci_dev *d = acc->devices; d; d = d->next) {
+        uint8_t cfg[LAYOUT_HEADER_BYTES];
+        LayoutDev ld = { .domain = (unsigned)d->domain, .bus = d->bus,
+                         .devfn = (unsigned)(d->dev << 3 | d->func) };
+
+        if (!xpt_libpci_block(d, false, 0, cfg, sizeof(cfg), why)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
+                        "cannot read the header of %04x:%02x:%02x.%u from dump %s (%s); "
+                        "the dump is truncated", ld.domain, ld.bus, ld.devfn >> 3,
+                        ld.devfn & 7, file, why);
+            return NULL;
+        }
+        decode_dev(&ld, cfg);
+        g_array_append_val(layout->devs, ld);
+    }
+    return g_steal_pointer(&layout);
+}
+
 XptDumpLayout *xpt_dump_layout_load(const char *file, GError **errp)
 {
     char why[XPT_LIBPCI_MSG_LEN];
@@ -161,27 +186,9 @@ XptDumpLayout *xpt_dump_layout_load(const char *file, GError **errp)
         pci_cleanup(acc);
         return NULL;
     }
-
-    g_autoptr(XptDumpLayout) layout = g_new0(XptDumpLayout, 1);
-    layout->devs = g_array_new(FALSE, TRUE, sizeof(LayoutDev));
-    for (struct pci_dev *d = acc->devices; d; d = d->next) {
-        uint8_t cfg[LAYOUT_HEADER_BYTES];
-        LayoutDev ld = { .domain = (unsigned)d->domain, .bus = d->bus,
-                         .devfn = (unsigned)(d->dev << 3 | d->func) };
-
-        if (!xpt_libpci_block(d, false, 0, cfg, sizeof(cfg), why)) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
-                        "cannot read the header of %04x:%02x:%02x.%u from dump %s (%s); "
-                        "the dump is truncated", ld.domain, ld.bus, ld.devfn >> 3,
-                        ld.devfn & 7, file, why);
-            pci_cleanup(acc);
-            return NULL;
-        }
-        decode_dev(&ld, cfg);
-        g_array_append_val(layout->devs, ld);
-    }
+    XptDumpLayout *layout = xpt_dump_layout_from_access(acc, file, errp);
     pci_cleanup(acc);
-    return g_steal_pointer(&layout);
+    return layout;
 }
 
 void xpt_dump_layout_free(XptDumpLayout *layout)

@@ -65,6 +65,14 @@ typedef struct XptDumpLayout XptDumpLayout;
  * 64 bytes of config space cannot be read from it.
  */
 XptDumpLayout *xpt_dump_layout_load(const char *file, GError **errp);
+/**
+ * xpt_dump_layout_from_access: the same, from a libpci access on the dump that is
+ * already scanned (xpt_libpci_new with the dump method + xpt_libpci_init_scan); @file
+ * only names the dump in messages. Errors: XPT_ERROR_IO as above.
+ */
+struct pci_access;
+XptDumpLayout *xpt_dump_layout_from_access(struct pci_access *acc, const char *file,
+                                           GError **errp);
 void xpt_dump_layout_free(XptDumpLayout *layout);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(XptDumpLayout, xpt_dump_layout_free)
 

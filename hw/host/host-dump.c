@@ -111,25 +111,38 @@ static int region_index(const char *text)
     return -1;
 }
 
-bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
-                         unsigned bus, unsigned dev, unsigned fn, XptDumpSizes *sizes,
-                         GError **errp)
+/* One device block of the index: its sizes, or why one of them does not parse. */
+typedef struct DumpEntry {
+    XptDumpSizes sizes;
+    size_t bad_line;    /* 0, or the 1-based line of a "[size=" that does not parse */
+    char *bad_text;     /* that line, stripped */
+} DumpEntry;
+
+struct XptDumpIndex {
+    GHashTable *devs;   /* domain << 16 | bus << 8 | devfn → DumpEntry */
+};
+
+static guint64 dump_key(unsigned domain, unsigned bus, unsigned dev, unsigned fn)
 {
-    g_autofree char *text = NULL;
-    g_autoptr(GError) local_err = NULL;
+    return (guint64)domain << 16 | (guint64)bus << 8 | dev << 3 | fn;
+}
 
-    memset(sizes, 0, sizeof(*sizes));
-    if (!g_file_get_contents(file, &text, NULL, &local_err)) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
-                    "%s: cannot read dump file: %s; check the host-dump= path",
-                    sbdf, local_err->message);
-        return false;
-    }
+static void dump_entry_free(gpointer p)
+{
+    DumpEntry *e = p;
+    g_free(e->bad_text);
+    g_free(e);
+}
 
+XptDumpIndex *xpt_host_dump_index_new(const char *text)
+{
+    XptDumpIndex *idx = g_new0(XptDumpIndex, 1);
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    bool in_block = false, found = false, seen[7] = { false };
-    size_t top_indent = 0; /* indentation of the block's first text line; 0 = unknown */
+    DumpEntry *cur = NULL;  /* the block being read; NULL outside one or in a repeat */
+    bool seen[7] = { false };
+    size_t top_indent = 0;  /* indentation of the block's first text line; 0 = unknown */
 
+    idx->devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, dump_entry_free);
     for (size_t i = 0; lines[i]; i++) {
         char *line = lines[i];
         size_t len = strlen(line);
@@ -139,15 +152,18 @@ bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
             line[len - 1] = '\0';
         }
         if (parse_header(line, &d, &b, &s, &f)) {
-            if (found) {
-                break; /* first block of the device wins, as its end is reached */
+            gint64 key = (gint64)dump_key(d, b, s, f);
+            cur = NULL;
+            if (!g_hash_table_contains(idx->devs, &key)) {
+                /* the first block of a device wins */
+                cur = g_new0(DumpEntry, 1);
+                g_hash_table_insert(idx->devs, g_memdup2(&key, sizeof(key)), cur);
             }
-            in_block = d == domain && b == bus && s == dev && f == fn;
-            found = in_block;
+            memset(seen, 0, sizeof(seen));
             top_indent = 0;
             continue;
         }
-        if (!in_block) {
+        if (!cur || cur->bad_line) {
             continue;
         }
 
@@ -162,32 +178,74 @@ bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
             continue; /* nested (capability or SR-IOV VF) lines */
         }
 
-        int idx = region_index(line + indent);
-        const char *sz = idx >= 0 ? strstr(line + indent, "[size=") : NULL;
-        if (!sz || seen[idx]) {
+        int ri = region_index(line + indent);
+        const char *sz = ri >= 0 ? strstr(line + indent, "[size=") : NULL;
+        if (!sz || seen[ri]) {
             continue;
         }
         uint64_t size;
         if (!xpt_host_dump_parse_size(sz + strlen("[size="), &size)) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "%s: cannot parse the region size in %s line %zu (\"%s\"); "
-                        "fix the dump or capture it again with lspci -vv -xxxx",
-                        sbdf, file, i + 1, g_strstrip(line));
-            return false;
+            cur->bad_line = i + 1;
+            cur->bad_text = g_strdup(g_strstrip(line));
+            continue;
         }
-        seen[idx] = true;
-        if (idx == 6) {
-            sizes->rom = size;
+        seen[ri] = true;
+        if (ri == 6) {
+            cur->sizes.rom = size;
         } else {
-            sizes->bar[idx] = size;
+            cur->sizes.bar[ri] = size;
         }
     }
+    return idx;
+}
 
-    if (!found) {
+void xpt_host_dump_index_free(XptDumpIndex *idx)
+{
+    if (idx) {
+        g_hash_table_destroy(idx->devs);
+        g_free(idx);
+    }
+}
+
+bool xpt_host_dump_index_sizes(const XptDumpIndex *idx, const char *file, const char *sbdf,
+                               unsigned domain, unsigned bus, unsigned dev, unsigned fn,
+                               XptDumpSizes *sizes, GError **errp)
+{
+    gint64 key = (gint64)dump_key(domain, bus, dev, fn);
+    const DumpEntry *e = g_hash_table_lookup(idx->devs, &key);
+
+    memset(sizes, 0, sizeof(*sizes));
+    if (!e) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
                     "%s: no such device in dump %s; check hostaddr against the dump's "
                     "device lines", sbdf, file);
         return false;
     }
+    if (e->bad_line) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: cannot parse the region size in %s line %zu (\"%s\"); "
+                    "fix the dump or capture it again with lspci -vv -xxxx",
+                    sbdf, file, e->bad_line, e->bad_text);
+        return false;
+    }
+    *sizes = e->sizes;
     return true;
+}
+
+bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
+                         unsigned bus, unsigned dev, unsigned fn, XptDumpSizes *sizes,
+                         GError **errp)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) local_err = NULL;
+
+    memset(sizes, 0, sizeof(*sizes));
+    if (!g_file_get_contents(file, &text, NULL, &local_err)) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                    "%s: cannot read dump file: %s; check the host-dump= path",
+                    sbdf, local_err->message);
+        return false;
+    }
+    g_autoptr(XptDumpIndex) idx = xpt_host_dump_index_new(text);
+    return xpt_host_dump_index_sizes(idx, file, sbdf, domain, bus, dev, fn, sizes, errp);
 }

@@ -48,4 +48,28 @@ bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
                          unsigned bus, unsigned dev, unsigned fn, XptDumpSizes *sizes,
                          GError **errp);
 
+/**
+ * XptDumpIndex: the region sizes of every device block of one dump, parsed in one pass
+ * (hw/host/dump-source.h keeps one per dump file, so N devices of a dump cost one parse,
+ * not N). Same rules as xpt_host_dump_sizes: the first block of a device wins; only the
+ * block's top indentation level counts.
+ */
+typedef struct XptDumpIndex XptDumpIndex;
+
+/** xpt_host_dump_index_new: index the dump text @text (never fails; free with
+ *  xpt_host_dump_index_free). */
+XptDumpIndex *xpt_host_dump_index_new(const char *text);
+void xpt_host_dump_index_free(XptDumpIndex *idx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(XptDumpIndex, xpt_host_dump_index_free)
+
+/**
+ * xpt_host_dump_index_sizes: the sizes of device @domain:@bus:@dev.@fn from @idx, with
+ * the errors of xpt_host_dump_sizes (@file and @sbdf only name things in messages):
+ * XPT_ERROR_NOT_FOUND if the dump has no block for the device, XPT_ERROR_INVALID if a
+ * "[size=" of its block does not parse.
+ */
+bool xpt_host_dump_index_sizes(const XptDumpIndex *idx, const char *file, const char *sbdf,
+                               unsigned domain, unsigned bus, unsigned dev, unsigned fn,
+                               XptDumpSizes *sizes, GError **errp);
+
 #endif

@@ -50,10 +50,11 @@ static void G_GNUC_PRINTF(1, 2) libpci_debug_cb(char *fmt G_GNUC_UNUSED, ...)
 }
 
 typedef struct LibpciOp {
-    enum { OP_INIT_SCAN, OP_FILL_INFO, OP_READ, OP_WRITE } kind;
+    enum { OP_INIT_SCAN, OP_INIT_DEV, OP_FILL_INFO, OP_READ, OP_WRITE } kind;
     struct pci_access *acc;
     struct pci_dev *dev;
     int arg;        /* fill flags, or block position */
+    int addr[4];    /* OP_INIT_DEV: domain, bus, device, function */
     uint8_t *buf;
     int len;
     int result;     /* known fields, or block success */
@@ -66,6 +67,11 @@ static void libpci_run(LibpciOp *op)
         pci_init(op->acc);
         pci_scan_bus(op->acc);
         op->result = 1;
+        break;
+    case OP_INIT_DEV:
+        pci_init(op->acc);
+        op->dev = pci_get_dev(op->acc, op->addr[0], op->addr[1], op->addr[2], op->addr[3]);
+        op->result = op->dev != NULL;
         break;
     case OP_FILL_INFO:
         op->result = pci_fill_info(op->dev, op->arg);
@@ -134,6 +140,21 @@ bool xpt_libpci_init_scan(struct pci_access *acc, char why[XPT_LIBPCI_MSG_LEN])
 {
     LibpciOp op = { .kind = OP_INIT_SCAN, .acc = acc };
     return libpci_guard(&op, why);
+}
+
+struct pci_dev *xpt_libpci_init_dev(struct pci_access *acc, unsigned domain, unsigned bus,
+                                    unsigned dev, unsigned fn, char why[XPT_LIBPCI_MSG_LEN])
+{
+    LibpciOp op = { .kind = OP_INIT_DEV, .acc = acc,
+                    .addr = { (int)domain, (int)bus, (int)dev, (int)fn } };
+
+    if (!libpci_guard(&op, why)) {
+        return NULL;
+    }
+    if (!op.dev) {
+        g_strlcpy(why, "libpci could not allocate the device", XPT_LIBPCI_MSG_LEN);
+    }
+    return op.dev;
 }
 
 bool xpt_libpci_fill_info(struct pci_dev *dev, int flags, int *known,

@@ -35,6 +35,16 @@ struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
 bool xpt_libpci_init_scan(struct pci_access *acc, char why[XPT_LIBPCI_MSG_LEN]);
 
 /**
+ * xpt_libpci_init_dev: pci_init() and pci_get_dev(@domain:@bus:@dev.@fn) without a bus
+ * scan: the sysfs method then reads only that device's folder, so attaching N devices
+ * costs N folders, not N scans of the whole tree. The device is not in acc->devices:
+ * free it with pci_free_dev() before pci_cleanup(). It need not exist (check its sysfs
+ * folder first). NULL with @why on error.
+ */
+struct pci_dev *xpt_libpci_init_dev(struct pci_access *acc, unsigned domain, unsigned bus,
+                                    unsigned dev, unsigned fn, char why[XPT_LIBPCI_MSG_LEN]);
+
+/**
  * xpt_libpci_fill_info: pci_fill_info(@dev, @flags); *known receives the known
  * fields. False with @why if libpci failed (e.g. a mandatory sysfs file is missing).
  */

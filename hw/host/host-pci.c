@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hw/host/dump-layout.h"
+#include "hw/host/dump-source.h"
 #include "hw/host/host-dump.h"
 #include "hw/host/host-libpci.h"
 #include "util/bytes.h"
@@ -29,7 +30,8 @@ struct XptHostPci {
     XptHostBackend backend;
     bool shadow;
     char *source;       /* dump file or sysfs root, for messages */
-    struct pci_access *acc;
+    XptDumpSource *dump; /* dump backend: the parsed dump, shared (dev is one of its) */
+    struct pci_access *acc; /* sysfs backend: this device's own access */
     struct pci_dev *dev;
     unsigned config_size;
     uint8_t config[XPT_HOST_CONFIG_SIZE];
@@ -463,22 +465,19 @@ static void regions_from_sysfs(XptHostPci *h, int known)
 
 /*
  * Upper bound of region @index (BAR 0-5 or XPT_DUMP_LAYOUT_ROM, named @name, at @base)
- * from the dump's layout, loaded into *layout on first use.
+ * from the dump's layout (built once per dump source, hw/host/dump-source.h).
  */
-static bool dump_bound(XptHostPci *h, const char *file, XptDumpLayout **layout,
-                       unsigned index, const char *name, uint64_t base, uint64_t *size,
-                       GError **errp)
+static bool dump_bound(XptHostPci *h, const char *file, unsigned index, const char *name,
+                       uint64_t base, uint64_t *size, GError **errp)
 {
     g_autoptr(GError) why = NULL;
+    const XptDumpLayout *layout = xpt_dump_source_layout(h->dump, errp);
 
-    if (!*layout) {
-        *layout = xpt_dump_layout_load(file, errp);
-        if (!*layout) {
-            g_prefix_error(errp, "%s: ", h->sbdf);
-            return false;
-        }
+    if (!layout) {
+        g_prefix_error(errp, "%s: ", h->sbdf);
+        return false;
     }
-    if (!xpt_dump_layout_bound(*layout, h->segment, h->bus, h->devfn, index, size, &why)) {
+    if (!xpt_dump_layout_bound(layout, h->segment, h->bus, h->devfn, index, size, &why)) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                     "%s: %s (0x%" G_GINT64_MODIFIER "x) has no [size=] in dump %s and "
                     "the dump's layout gives no upper bound for it (%s); capture the "
@@ -500,12 +499,11 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
 {
     struct pci_dev *d = h->dev;
     XptDumpSizes sizes;
-    g_autoptr(XptDumpLayout) layout = NULL;
     g_autoptr(GString) bounded = g_string_new(NULL);
     g_autoptr(GString) unassigned = g_string_new(NULL);
 
-    if (!xpt_host_dump_sizes(file, h->sbdf, h->segment, h->bus, h->devfn >> 3,
-                             h->devfn & 7, &sizes, errp)) {
+    if (!xpt_host_dump_index_sizes(xpt_dump_source_index(h->dump), file, h->sbdf, h->segment,
+                                   h->bus, h->devfn >> 3, h->devfn & 7, &sizes, errp)) {
         return false;
     }
     for (unsigned i = 0; i < XPT_HOST_NUM_BARS; i++) {
@@ -555,7 +553,7 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
                 return false;
             }
             g_autofree char *name = g_strdup_printf("BAR%u", i);
-            if (!dump_bound(h, file, &layout, i, name, base, &size, errp)) {
+            if (!dump_bound(h, file, i, name, base, &size, errp)) {
                 return false;
             }
             g_autofree char *text = xpt_host_dump_format_size(size);
@@ -576,8 +574,7 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
     uint64_t rom_base = d->rom_base_addr & PCI_ROM_ADDRESS_MASK;
     uint64_t rom_size = sizes.rom;
     if (!rom_size && rom_base) {
-        if (!dump_bound(h, file, &layout, XPT_DUMP_LAYOUT_ROM, "ROM", rom_base, &rom_size,
-                        errp)) {
+        if (!dump_bound(h, file, XPT_DUMP_LAYOUT_ROM, "ROM", rom_base, &rom_size, errp)) {
             return false;
         }
         g_autofree char *text = xpt_host_dump_format_size(rom_size);
@@ -597,19 +594,16 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
 }
 
 /*
- * Before libpci opens anything: the dump file, or the device's sysfs "config" and
- * "resource" files, must be regular files, checked without blocking (util/file.h).
+ * Before libpci opens anything: the device's sysfs "config" and "resource" files must
+ * be regular files, checked without blocking (util/file.h; a dump file is checked so by
+ * xpt_dump_source_get).
  * libpci opens them with a plain open(), which blocks forever on a FIFO. Files that do
  * not exist are left to libpci, which reports them.
  */
-static bool check_host_files(const XptHostPci *h, const char *dump_file, GError **errp)
+static bool check_host_files(const XptHostPci *h, GError **errp)
 {
     static const char *const sysfs_files[] = { "config", "resource" };
 
-    if (dump_file) {
-        return xpt_file_check_regular(dump_file, h->sbdf, "host-dump", XPT_FILE_MAX,
-                                      NULL, errp);
-    }
     for (size_t i = 0; i < G_N_ELEMENTS(sysfs_files); i++) {
         g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
                                                  h->sbdf, sysfs_files[i], NULL);
@@ -646,32 +640,49 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
     h->source = g_strdup(opts->dump_file ? opts->dump_file
                          : opts->sysfs_dir ? opts->sysfs_dir : "/sys");
 
-    if (!check_host_files(h, opts->dump_file, errp)) {
-        return NULL;
-    }
-    h->acc = xpt_libpci_new(opts->dump_file, h->source, !h->shadow, h->sbdf, errp);
-    if (!h->acc) {
-        return NULL;
-    }
-    if (!xpt_libpci_init_scan(h->acc, why)) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
-                    "%s: cannot open %s %s (%s); check the %s path", h->sbdf,
-                    opts->dump_file ? "dump" : "sysfs tree", h->source, why,
-                    opts->dump_file ? "host-dump=" : "host-sysfs=");
-        return NULL;
-    }
-    for (struct pci_dev *d = h->acc->devices; d; d = d->next) {
-        if ((unsigned)d->domain == seg && d->bus == bus && d->dev == dev && d->func == fn) {
-            h->dev = d;
-            break;
+    if (opts->dump_file) {
+        /* one parse per dump file, shared by its devices (hw/host/dump-source.h) */
+        h->dump = xpt_dump_source_get(opts->dump_file, h->sbdf, errp);
+        if (!h->dump) {
+            return NULL;
         }
-    }
-    if (!h->dev) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
-                    "%s: no such device in %s %s; check hostaddr (lspci -D lists the "
-                    "devices)", h->sbdf, opts->dump_file ? "dump" : "sysfs tree",
-                    h->source);
-        return NULL;
+        h->dev = xpt_dump_source_find(h->dump, seg, bus, dev, fn);
+        if (!h->dev) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                        "%s: no such device in dump %s; check hostaddr (lspci -D lists "
+                        "the devices)", h->sbdf, h->source);
+            return NULL;
+        }
+    } else {
+        g_autofree char *devices = g_build_filename(h->source, "bus", "pci", "devices", NULL);
+        g_autofree char *dir = g_build_filename(devices, h->sbdf, NULL);
+        if (!g_file_test(devices, G_FILE_TEST_IS_DIR)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                        "%s: cannot open sysfs tree %s (no folder %s); check the "
+                        "host-sysfs= path", h->sbdf, h->source, devices);
+            return NULL;
+        }
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                        "%s: no such device in sysfs tree %s; check hostaddr (lspci -D "
+                        "lists the devices)", h->sbdf, h->source);
+            return NULL;
+        }
+        if (!check_host_files(h, errp)) {
+            return NULL;
+        }
+        h->acc = xpt_libpci_new(NULL, h->source, !h->shadow, h->sbdf, errp);
+        if (!h->acc) {
+            return NULL;
+        }
+        /* this device's folder only, read afresh at every attach: no bus scan */
+        h->dev = xpt_libpci_init_dev(h->acc, seg, bus, dev, fn, why);
+        if (!h->dev) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
+                        "%s: cannot open sysfs tree %s (%s); check the host-sysfs= path",
+                        h->sbdf, h->source, why);
+            return NULL;
+        }
     }
     if (!xpt_libpci_fill_info(h->dev, HOST_FILL_FLAGS, &known, why)) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
@@ -705,8 +716,12 @@ void xpt_host_pci_free(XptHostPci *h)
         return;
     }
     if (h->acc) {
+        if (h->dev) {
+            pci_free_dev(h->dev); /* from pci_get_dev: not in acc->devices */
+        }
         pci_cleanup(h->acc);
     }
+    xpt_dump_source_unref(h->dump);
     g_array_free(h->writes, TRUE);
     g_free(h->source);
     g_free(h);
