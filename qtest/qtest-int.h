@@ -42,7 +42,7 @@ struct XptQtestServer {
     void *close_opaque;
 
     FILE *log;
-    GTimer *timer;          /* started when the client connected ("OPENED") */
+    gint64 connected_us;    /* g_get_monotonic_time() when the client connected; 0 = not */
 
     bool irq_intercept;     /* irq_intercept_in/out was sent */
     GHashTable *irq_levels; /* irq -> level (0/1) seen since interception started */

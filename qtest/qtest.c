@@ -27,10 +27,54 @@ static void qt_in_watch_add(XptQtestServer *s);
 
 /* ---- logging and tracing ---------------------------------------------------------- */
 
+/*
+ * The "[K +S.UUUUUU] " prefix of a -qtest-log line (QEMU prints "[%c +%.06f] " of
+ * g_timer_elapsed()): whole microseconds since the client connected, written with
+ * integer arithmetic, since formatting a double in printf costs more than the command
+ * the line records (issue 15). Returns the length written into @buf (≥ 40 bytes).
+ */
+static size_t qt_log_stamp(char *buf, char kind, gint64 us)
+{
+    char sec[24];
+    size_t n = 0, len = 0;
+    uint64_t whole = us > 0 ? (uint64_t)us / 1000000 : 0;
+    unsigned frac = us > 0 ? (unsigned)((uint64_t)us % 1000000) : 0;
+
+    do {
+        sec[n++] = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+    buf[len++] = '[';
+    buf[len++] = kind;
+    buf[len++] = ' ';
+    buf[len++] = '+';
+    while (n) {
+        buf[len++] = sec[--n];
+    }
+    buf[len++] = '.';
+    for (int i = 5; i >= 0; i--) {
+        buf[len + (size_t)i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    len += 6;
+    buf[len++] = ']';
+    buf[len++] = ' ';
+    return len;
+}
+
 void qt_log_line(XptQtestServer *s, char kind, const char *text)
 {
-    if (s->log && s->timer) {
-        fprintf(s->log, "[%c +%.06f] %s\n", kind, g_timer_elapsed(s->timer, NULL), text);
+    if (s->log && s->connected_us) {
+        char stamp[48];
+        size_t n = qt_log_stamp(stamp, kind, g_get_monotonic_time() - s->connected_us);
+        fwrite(stamp, 1, n, s->log);
+        fputs(text, s->log);
+        fputc('\n', s->log);
+        if (kind == 'S') {
+            /* one write per command: its reply ends the pair of lines, and the log is
+             * complete before the client can see the reply */
+            fflush(s->log);
+        }
     }
     if (xpt_log_enabled(XPT_LOG_QTEST)) {
         size_t len = strlen(text);
@@ -266,10 +310,10 @@ static void qt_open_connection(XptQtestServer *s, int in_fd, int out_fd)
     s->out_ch = out_fd == in_fd ? g_io_channel_ref(s->in_ch) : qt_channel(out_fd);
     s->connected = true;
     g_hash_table_remove_all(s->irq_levels);
-    g_clear_pointer(&s->timer, g_timer_destroy);
-    s->timer = g_timer_new();
+    s->connected_us = g_get_monotonic_time();
     if (s->log) {
-        fprintf(s->log, "[I %.06f] OPENED\n", g_timer_elapsed(s->timer, NULL));
+        fputs("[I 0.000000] OPENED\n", s->log);
+        fflush(s->log);
     }
     xpt_log(XPT_LOG_QTEST, "client connected");
     qt_in_watch_add(s);
@@ -307,10 +351,14 @@ static void qt_close_connection(XptQtestServer *s)
     g_string_truncate(s->inbuf, 0);
     g_string_truncate(s->outbuf, 0);
     s->out_pos = 0;
-    if (s->log && s->timer) {
-        fprintf(s->log, "[I +%.06f] CLOSED\n", g_timer_elapsed(s->timer, NULL));
+    if (s->log && s->connected_us) {
+        char stamp[48];
+        size_t n = qt_log_stamp(stamp, 'I', g_get_monotonic_time() - s->connected_us);
+        fwrite(stamp, 1, n, s->log);
+        fputs("CLOSED\n", s->log);
+        fflush(s->log);
     }
-    g_clear_pointer(&s->timer, g_timer_destroy);
+    s->connected_us = 0;
     xpt_log(XPT_LOG_QTEST, "client disconnected");
     if (s->close_hook && !s->hook_idle) {
         /* From an idle source so that the hook may free the server. */
@@ -482,7 +530,8 @@ XptQtestServer *xpt_qtest_server_new(const char *chardev, const char *log_path,
             xpt_qtest_server_free(s);
             return NULL;
         }
-        setvbuf(s->log, NULL, _IOLBF, 0);
+        /* fully buffered, flushed after each reply line (qt_log_line) */
+        setvbuf(s->log, NULL, _IOFBF, 0);
     }
     if (mode == QT_STDIO) {
         qt_open_connection(s, STDIN_FILENO, STDOUT_FILENO);
@@ -525,7 +574,7 @@ void xpt_qtest_server_free(XptQtestServer *s)
     if (s->log) {
         fclose(s->log);
     }
-    g_clear_pointer(&s->timer, g_timer_destroy);
+
     g_string_free(s->inbuf, TRUE);
     g_string_free(s->outbuf, TRUE);
     g_hash_table_destroy(s->irq_levels);
