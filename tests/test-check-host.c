@@ -600,10 +600,38 @@ static void test_check_cmdline(void)
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&errs, g_free);
 
-    const char *notready[] = { "--check-host", "-host-dump", fuj, "00:1b.0", "00:1a.7", NULL };
+    const char *notready[] = { "--check-host", "-host-dump", fuj, "00:1b.0", "00:1a.7",
+                               "00:02.0", NULL };
     g_assert_cmpint(run_bin(NULL, notready, &out, &errs, NULL), ==, 1);
     g_assert_nonnull(strstr(out, "verdict: 0000:00:1b.0: ready"));
     g_assert_nonnull(strstr(out, "verdict: 0000:00:1a.7: NOT READY (1 problem"));
+    /* IGD: refused when the host device is opened; the SBDF given short is named in
+     * full. The trial attach passes for the HDA controller, its attach log quiet. */
+    g_assert_nonnull(strstr(out, "FAIL attach      0000:00:02.0: cannot pass through "
+                                 "Intel's integrated GPU"));
+    g_assert_nonnull(strstr(out, "verdict: 0000:00:02.0: NOT READY (1 problem"));
+    g_assert_nonnull(strstr(out, "OK   attach      a trial attach to a simulated guest "
+                                 "passed"));
+    g_assert_null(strstr(errs, "attached"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&errs, g_free);
+
+    /* A rule only xen-pci-passthrough's realize knows (the host BAR layout check):
+     * the 82576's 128K BAR0 claimed as 4G covers its BAR3 (the MSI-X table's). */
+    g_autofree char *nic = NULL;
+    gsize len;
+    g_assert_true(g_file_get_contents(dump_path("cap-pcie-2"), &nic, &len, NULL));
+    char *at = strstr(nic, "[size=128K]");
+    g_assert_nonnull(at);
+    g_autofree char *bad = g_strdup_printf("%.*s[size=4G]%s", (int)(at - nic), nic,
+                                           at + strlen("[size=128K]"));
+    g_autofree char *tmp = g_build_filename(g_get_tmp_dir(), "xpt-check-4g.dump", NULL);
+    g_assert_true(g_file_set_contents(tmp, bad, -1, NULL));
+    const char *layout[] = { "-check-host", "-host-dump", tmp, "01:00.0", NULL };
+    g_assert_cmpint(run_bin(NULL, layout, &out, &errs, NULL), ==, 1);
+    g_assert_nonnull(strstr(out, "FAIL attach      0000:01:00.0: host BAR 0 "));
+    g_assert_nonnull(strstr(out, "overlaps BAR 3"));
+    g_unlink(tmp);
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&errs, g_free);
 

@@ -431,8 +431,11 @@ static void check_bars(CheckCtx *c)
             neighbour_text(nt, n);
         }
         if (!pass) {
+            /* The neighbours, unless the rule's own line already names them. */
+            bool named = n && n->len &&
+                         strstr(err->message, g_array_index(n, XptHostNeighbour, 0).sbdf);
             add(c, XPT_CHECK_FAIL, "attach", "%s%s%s", err->message,
-                nt->len ? "; its page also holds " : "", nt->str);
+                nt->len && !named ? "; its page also holds " : "", named ? "" : nt->str);
         } else if (nt->len) {
             add(c, XPT_CHECK_FAIL, "bars", "BAR %u (0x%" G_GINT64_MODIFIER "x) shares a page "
                 "with %s; boot dom0 with pci=resource_alignment=%s", i, r->base, nt->str,
@@ -589,6 +592,27 @@ static void check_mmio_hole(CheckCtx *c)
     }
 }
 
+/* The whole attach, when the caller can run it: reports any rule not covered above. */
+static void check_trial_attach(CheckCtx *c)
+{
+    if (!c->o->attach) {
+        return;
+    }
+    g_autofree char *why = c->o->attach(c->o->attach_opaque, c->dev->sbdf);
+    if (!why) {
+        add(c, XPT_CHECK_OK, "attach", "a trial attach to a simulated guest passed "
+            "(every attach-time rule)");
+        return;
+    }
+    for (unsigned i = 0; i < c->dev->findings->len; i++) {
+        const XptCheckFinding *f = &g_array_index(c->dev->findings, XptCheckFinding, i);
+        if (f->level == XPT_CHECK_FAIL && strstr(f->text, why)) {
+            return;                     /* already said, with more detail */
+        }
+    }
+    add(c, XPT_CHECK_FAIL, "attach", "%s", why);
+}
+
 /* ---- driver ------------------------------------------------------------------------ */
 
 static void check_one(XptCheckReport *r, const XptCheckOptions *o, XptHostTree *tree,
@@ -616,6 +640,8 @@ static void check_one(XptCheckReport *r, const XptCheckOptions *o, XptHostTree *
             const XptHostTreeDev *d = xpt_host_tree_dev(tree, i);
             if (!strcmp(d->sbdf, sbdf) || !strcmp(d->sbdf + 5, sbdf)) {
                 c.td = d;
+                g_free(dev->sbdf);
+                dev->sbdf = g_strdup(d->sbdf);
             }
         }
     }
@@ -645,6 +671,7 @@ static void check_one(XptCheckReport *r, const XptCheckOptions *o, XptHostTree *
         check_msix(&c);
         check_rom(&c);
         check_mmio_hole(&c);
+        check_trial_attach(&c);
     }
     g_free(c.dir);
 }

@@ -8,7 +8,9 @@
  * Checks, in order (the "check" name of each finding):
  *   attach      the attach-time refusals themselves: xpt_host_pci_open() (bridges, PCIe
  *               ports, short or unreadable config space) and hw/host/host-rules.h (BAR
- *               pages, MSI-X table placement) — the very functions attach calls;
+ *               pages, MSI-X table placement) — the very functions attach calls — and,
+ *               when the caller gives one, a trial attach (XptCheckAttachFn) that runs
+ *               all of xen-pci-passthrough's realize;
  *   system      platform functions (host bridge, ISA/LPC bridge, IOMMU, other base
  *               system peripherals, memory controllers) that dom0 and Xen need;
  *   pciback     the sysfs driver link: pciback (xen-pciback's driver name) or the fix
@@ -80,13 +82,25 @@ typedef struct XptCheckXen {
 } XptCheckXen;
 
 /**
+ * XptCheckAttachFn: attach the device @sbdf of the check's source to a scratch machine
+ * and detach it again, without touching the device (system/check-host.c does it on the
+ * simulated Xen, read-only shadow): every attach-time rule, present and future, is
+ * then reported. Returns NULL if it attached, else the one-line error (g_free).
+ */
+typedef char *(*XptCheckAttachFn)(void *opaque, const char *sbdf);
+
+/**
  * XptCheckOptions: @sysfs_dir (NULL → "/sys") or @dump_file (the source, as
- * host-sysfs=/host-dump=); @xen: the hypervisor's answers (NULL: not checked).
+ * host-sysfs=/host-dump=); @xen: the hypervisor's answers (NULL: not checked);
+ * @attach, @attach_opaque: the trial attach (NULL: the "attach" line then covers only
+ * xpt_host_pci_open() and hw/host/host-rules.h).
  */
 typedef struct XptCheckOptions {
     const char *sysfs_dir;
     const char *dump_file;
     const XptCheckXen *xen;
+    XptCheckAttachFn attach;
+    void *attach_opaque;
 } XptCheckOptions;
 
 typedef struct XptCheckReport XptCheckReport;
