@@ -21,6 +21,16 @@ CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SAN)
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
+# Quiet build lines ("CC hw/pci/regs.o"); V=1 prints the full commands.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+quiet = @:
+else
+Q := @
+quiet = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 .DEFAULT_GOAL := all
 DEPS_STAMP := $(BUILD)/.deps-installed
 CONFIG_MAK := $(BUILD)/config-host.mak
@@ -56,39 +66,47 @@ all: $(BIN)
 
 $(BUILD)/%.o: %.c $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	$(call quiet,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBCORE): $(CORE_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call quiet,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(MAIN_OBJS) $(LIBCORE)
-	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LIBCORE) $(PKG_LIBS)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LIBCORE) $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
 
 # The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
 $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
 # The fuzzer's replay (tests/test-fuzz-replay.c) links the harness of tests/fuzz/.
 FUZZ_HARNESS_OBJS := $(BUILD)/tests/fuzz/fuzz-guest.o $(BUILD)/tests/host-policy.o
 $(BUILD)/tests/test-fuzz-replay: tests/test-fuzz-replay.c $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(PKG_LIBS)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(PKG_LIBS)
 
 # xen-pt-dm linked with the libxen fake: tests/test-deprivilege.c runs the xen
 # accelerator's start-up and shutdown under -xen-domid-restrict and -sandbox with it.
 FAKEXEN_BIN := $(BUILD)/tests/xen-pt-dm-fakexen
 $(FAKEXEN_BIN): $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE)
-	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
 
 tests: $(BIN) $(TEST_BINS) $(TOOL_BINS) $(FAKEXEN_BIN)
 
@@ -121,7 +139,8 @@ SECONDS ?= 60
 FUZZ_ARGS ?=
 FUZZ_BIN := build-fuzz/tests/fuzz/fuzz-guest
 $(BUILD)/tests/fuzz/fuzz-guest: $(FUZZ_HARNESS_OBJS) $(LIBCORE)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(PKG_LIBS)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(PKG_LIBS)
 
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
                -fsanitize-coverage-allowlist=tests/fuzz/coverage-allowlist.txt
@@ -153,25 +172,56 @@ coverage:
 BENCH_BIN := $(BUILD)/bench/bench
 $(BENCH_BIN): bench/bench.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS) -lm
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS) -lm
 
 bench: $(BIN) $(BENCH_BIN)
 	@sh scripts/install-deps.sh qemu-system-x86 valgrind gnuplot-nox
 	@sh bench/run.sh $(BUILD)
 
+# make demo [DEV=SSSS:BB:DD.F]: DEV picks the host device (default: the first endpoint).
+DEV ?=
 demo: $(BIN) $(BUILD)/tests/tools/guest-view
-	@sh scripts/demo.sh $(BUILD)
+	@sh scripts/demo.sh $(BUILD) $(DEV)
 
 # make install [PREFIX=/usr] [DESTDIR=staging]: the binary where xl's device_model_override
-# points (docs/xen.md) and the man page (tests/test-install.c checks both).
+# points (/usr/lib/xen/bin/xen-pt-dm, docs/xen.md; PREFIX defaults to /usr, ./configure
+# --prefix changes it) and the man page; make uninstall removes both (tests/test-install.c).
+INSTALLED_BIN := $(DESTDIR)$(PREFIX)/lib/xen/bin/xen-pt-dm
+INSTALLED_MAN := $(DESTDIR)$(PREFIX)/share/man/man1/xen-pt-dm.1
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/lib/xen/bin/xen-pt-dm
-	install -D -m 0644 docs/xen-pt-dm.1 $(DESTDIR)$(PREFIX)/share/man/man1/xen-pt-dm.1
+	install -D -m 0755 $(BIN) $(INSTALLED_BIN)
+	install -D -m 0644 docs/xen-pt-dm.1 $(INSTALLED_MAN)
+
+uninstall: $(CONFIG_MAK)
+	rm -f $(INSTALLED_BIN) $(INSTALLED_MAN)
+	@rmdir $(DESTDIR)$(PREFIX)/lib/xen/bin $(DESTDIR)$(PREFIX)/lib/xen 2>/dev/null || true
+
+# make deb: the Debian package (debian/), built by dpkg-buildpackage from a copy of the
+# source in $(BUILD)/deb/ (the tree itself stays as it is); the .deb lands in $(BUILD)/deb.
+# make check-deb: make deb without its tests (make check ran them), lintian on the result
+# (errors and warnings fail), then the package installed with dpkg -i (as root: this
+# changes the system, which CI's throwaway machine allows) and its binary run.
+DEB_DIR := $(BUILD)/deb
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_FILE = $(DEB_DIR)/xen-pt-dm_$(DEB_VERSION)_$(shell dpkg --print-architecture).deb
+deb:
+	@sh scripts/install-deps.sh --deb
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	@tar -cf - --exclude=./build --exclude='./build-*' --exclude=./.git . | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc >../build.log 2>&1 \
+	    || { tail -40 ../build.log; exit 1; }
+	@ls $(DEB_FILE)
+
+check-deb: export DEB_BUILD_OPTIONS = nocheck
+check-deb: deb
+	@sh scripts/check-deb.sh $(DEB_DIR) $(DEB_FILE)
 
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check check-xen check-sanitize check-valgrind bench demo install clean
+.PHONY: all tests check check-xen check-sanitize check-valgrind bench demo install uninstall deb \
+        check-deb clean
 .SECONDARY:
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

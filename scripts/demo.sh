@@ -3,12 +3,26 @@
 # make demo: pass a real device of this machine through under the qtest accelerator
 # (read-only: its config space is read once, nothing is written to it), or a bundled
 # real-hardware dump when the machine has no PCI endpoint, and show the guest's view.
+# usage: demo.sh BUILD [SBDF]: SBDF (make demo DEV=...) picks the device; without it,
+# the first endpoint of /sys/bus/pci/devices.
 set -eu
 BUILD=${1:-build}
+DEV=${2:-}
 FIXTURES=${XPT_FIXTURES:-tests/fixtures}
 
 dev=""
-for d in /sys/bus/pci/devices/*; do
+if [ -n "$DEV" ]; then
+    case "$DEV" in
+        [0-9a-fA-F][0-9a-fA-F]:[0-9a-fA-F][0-9a-fA-F].[0-7]) DEV="0000:$DEV" ;;
+    esac
+    DEV=$(echo "$DEV" | tr 'A-F' 'a-f')
+    if [ ! -e "/sys/bus/pci/devices/$DEV/config" ]; then
+        echo "make demo: DEV=$DEV: no such PCI device on this machine; \`lspci -D\` lists them (DEV=SSSS:BB:DD.F)" >&2
+        exit 1
+    fi
+    dev=$DEV
+fi
+[ -n "$dev" ] || for d in /sys/bus/pci/devices/*; do
     [ -r "$d/config" ] || continue
     class=$(cat "$d/class" 2>/dev/null || echo 0)
     # endpoints only: header type 0 and not a bridge (class 0x06xxxx)

@@ -6,14 +6,17 @@
 set -eu
 
 PKGS="gcc make pkg-config libglib2.0-dev libjson-glib-dev libpci-dev pciutils
-      libxen-dev libseccomp-dev groff-base"
+      libxen-dev libseccomp-dev groff-base man-db"
 # `make fuzz` only (--fuzz): clang with libFuzzer and the sanitizer runtimes.
 FUZZ_PKGS="clang libclang-rt-14-dev"
+# `make deb` and `make check-deb` only (--deb): dpkg-buildpackage, dh and lintian.
+DEB_PKGS="build-essential dpkg-dev debhelper lintian"
 [ "${1:-}" = "--check" ] && CHECK_ONLY=1 || CHECK_ONLY=0
 for extra in "$@"; do
     case "$extra" in
         --check) ;;
         --fuzz) PKGS="$PKGS $FUZZ_PKGS" ;;
+        --deb) PKGS="$PKGS $DEB_PKGS" ;;
         *) PKGS="$PKGS $extra" ;;
     esac
 done

@@ -2,10 +2,12 @@
 /*
  * `make install` and the man page (docs/xen-pt-dm.1).
  *
- * install: `make install DESTDIR=TMP PREFIX=/usr` from the repository root (the
- * directory the tests run from), with the build directory of $XPT_BINARY and the binary
- * taken as up to date (-o), puts the binary at TMP/usr/lib/xen/bin/xen-pt-dm and the man
- * page at TMP/usr/share/man/man1/xen-pt-dm.1.
+ * install: `make install DESTDIR=TMP` from the repository root (the directory the tests
+ * run from), with the build directory of $XPT_BINARY and the binary taken as up to date
+ * (-o), puts the binary at TMP/usr/lib/xen/bin/xen-pt-dm, where docs/xen.md's
+ * device_model_override points (PREFIX defaults to /usr), and the man page at
+ * TMP/usr/share/man/man1/xen-pt-dm.1; `make uninstall DESTDIR=TMP` removes them.
+ * quiet build: make prints "  CC     FILE.o" per object, V=1 the full command.
  * man page: renders with `groff -man -Tutf8 -ww` without a warning (groff-base, from
  * scripts/install-deps.sh), and names every option of `xen-pt-dm -h` and every property
  * of `-device xen-pci-passthrough,help`.
@@ -70,7 +72,7 @@ static void test_install_destdir(void)
     g_autofree char *dest_var = g_strdup_printf("DESTDIR=%s", dest);
     char *argv[] = { (char *)"make", (char *)"-s", (char *)"--no-print-directory",
                      (char *)"-o", (char *)binary(), (char *)"install", build_var, dest_var,
-                     (char *)"PREFIX=/usr", NULL };
+                     NULL };
     g_autofree char *out = NULL, *err = NULL;
     int status = run(argv, &out, &err);
     if (!g_spawn_check_wait_status(status, NULL)) {
@@ -80,7 +82,45 @@ static void test_install_destdir(void)
     g_autofree char *man = g_build_filename(dest, "usr/share/man/man1/xen-pt-dm.1", NULL);
     assert_file(bin, 0755, binary());
     assert_file(man, 0644, MAN_PAGE);
+
+    argv[5] = (char *)"uninstall";
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    status = run(argv, &out2, &err2);
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_error("make uninstall failed (status 0x%x):\n%s%s", status, out2, err2);
+    }
+    g_autofree char *libxen = g_build_filename(dest, "usr/lib/xen", NULL);
+    g_assert_false(g_file_test(bin, G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(man, G_FILE_TEST_EXISTS));
+    g_assert_false(g_file_test(libxen, G_FILE_TEST_EXISTS));   /* emptied, removed */
     xpt_test_rmtree(dest);
+}
+
+/* One object of the tree built into a scratch build directory, quiet and with V=1. */
+static void test_quiet_build(void)
+{
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *build = g_dir_make_tmp("xpt-build-XXXXXX", &gerr);
+    g_assert_no_error(gerr);
+    g_autofree char *build_var = g_strdup_printf("BUILD=%s", build);
+    g_autofree char *obj = g_build_filename(build, "util/error.o", NULL);
+    char *argv[] = { (char *)"make", (char *)"--no-print-directory", build_var, obj, NULL,
+                     NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    int status = run(argv, &out, &err);
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        g_error("make %s failed (status 0x%x):\n%s%s", obj, status, out, err);
+    }
+    g_autofree char *line = g_strdup_printf("  CC     %s\n", obj);
+    g_assert_cmpstr(out, ==, line);                /* nothing but the one line */
+    g_assert_cmpint(g_unlink(obj), ==, 0);
+    argv[4] = (char *)"V=1";
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    status = run(argv, &out2, &err2);
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    g_assert_null(strstr(out2, "  CC  "));
+    g_assert_nonnull(strstr(out2, " -c util/error.c -o "));
+    xpt_test_rmtree(build);
 }
 
 static void test_man_renders(void)
@@ -162,6 +202,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/install/destdir", test_install_destdir);
+    g_test_add_func("/install/quiet-build", test_quiet_build);
     g_test_add_func("/install/man-renders", test_man_renders);
     g_test_add_func("/install/man-covers-options", test_man_covers_options);
     return g_test_run();
