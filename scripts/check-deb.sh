@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make check-deb: check the package make deb built. lintian (errors and warnings fail),
 # then dpkg -i into this system (root; CI runs on a throwaway machine) and the installed
-# binary run. One PASS/FAIL line per check, then "N passed, N failed".
+# binary run (-version, and the readiness check -check-host all on this machine).
+# One PASS/FAIL line per check, then "N passed, N failed".
 # usage: check-deb.sh DEB_DIR DEB_FILE
 set -u
 dir=$1; deb=$2
@@ -34,6 +35,18 @@ $out"; rc=1; break; }
     want="xen-pt-dm version $(dpkg-query -W -f='${Version}' xen-pt-dm) "
     case "$out" in "$want"*) ;; *) rc=1; out="expected '$want...', got: $out" ;; esac
     result version "$rc" "$out"
+    # the readiness check on this machine: 0 (all ready) or 1 (not), never an error, and
+    # a verdict for each PCI device sysfs lists
+    out=$(/usr/lib/xen/bin/xen-pt-dm -check-host all 2>&1); rc=$?
+    n=$(ls /sys/bus/pci/devices 2>/dev/null | wc -l)
+    v=$(printf '%s\n' "$out" | grep -c '^  verdict: ')
+    if [ "$rc" -le 1 ] && [ "$v" = "$n" ] && printf '%s\n' "$out" | grep -q '^readiness check of sysfs /sys'; then
+        rc=0
+    else
+        out="exit status $rc, $v verdicts for $n devices:
+$out"; rc=1
+    fi
+    result check-host "$rc" "$out"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

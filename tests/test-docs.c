@@ -23,6 +23,7 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -330,7 +331,12 @@ static void check_dm_cmdline(const char *where, char **argv)
     bool exit1 = WIFEXITED(status) && WEXITSTATUS(status) == 1;
     if (g_strv_contains((const char *const *)argv, "-check-host")) {
         /* the readiness check reads this machine: ready (0) or not (1), with verdicts */
-        if ((g_spawn_check_wait_status(status, NULL) || exit1) && strstr(out, "verdict")) {
+        bool json = g_strv_contains((const char *const *)argv, "-json");
+        g_autoptr(JsonNode) doc = json ? json_from_string(out, NULL) : NULL;
+        bool verdicts = json ? doc && JSON_NODE_HOLDS_OBJECT(doc) &&
+                               json_object_has_member(json_node_get_object(doc), "devices")
+                             : strstr(out, "verdict: ") != NULL;
+        if ((g_spawn_check_wait_status(status, NULL) || exit1) && verdicts) {
             return;
         }
     } else if (exit1 && strstr(err, NO_XEN_LINE)) {
