@@ -384,6 +384,109 @@ static void test_dump_system_bridges(void)
     }
 }
 
+/*
+ * Issue 13 item 9: a dump with a line longer than libpci's dump reader takes (fgets
+ * into 256 bytes). The ICH7 SATA controller of cap-vc-and-rcl made an ICH9R in native
+ * IDE mode (device 2920, prog-if 8f), with the header line the real `lspci -vv -nn`
+ * (pciutils 3.9, pci.ids of Debian 12) prints for it: 255 characters. Every device of
+ * the file opens exactly as it does from the original file; before, none did ("cannot
+ * open dump ... line too long").
+ */
+static void test_dump_long_lines(void)
+{
+    static const char long_header[] =
+        "00:1f.2 IDE interface [0101]: Intel Corporation 82801IR/IO/IH (ICH9R/DO/DH) 4 port "
+        "SATA Controller [IDE mode] [8086:2920] (rev 02) (prog-if 8f [PCI native mode "
+        "controller, supports both channels switched to ISA compatibility mode, supports "
+        "bus mastering])";
+    const char *orig = dump_path("cap-vc-and-rcl");
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(orig, &text, NULL, NULL));
+    g_assert_cmpuint(strlen(long_header), >, 253);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func(g_free);
+    bool patched_header = false, patched_row = false;
+    for (size_t i = 0; lines[i]; i++) {
+        if (g_ascii_isxdigit(lines[i][0]) && lines[i][2] == ':' && lines[i][5] == '.' &&
+            lines[i][7] == ' ') {
+            g_ptr_array_add(addrs, g_strndup(lines[i], 7));
+        }
+        if (g_str_has_prefix(lines[i], "00:1f.2 IDE interface:")) {
+            g_free(lines[i]);
+            lines[i] = g_strdup(long_header);
+            patched_header = true;
+        } else if (patched_header && !patched_row &&
+                   g_str_has_prefix(lines[i], "00: 86 80 c4 27 05 00 b8 02 02 80 01 01")) {
+            memcpy(lines[i], "00: 86 80 20 29 05 00 b8 02 02 8f 01 01", 39);
+            patched_row = true;
+        }
+    }
+    g_assert_true(patched_header && patched_row);
+    g_assert_cmpuint(addrs->len, >=, 10);
+    g_autofree char *copy_text = g_strjoinv("\n", lines);
+    char *copy = NULL;
+    int fd = g_file_open_tmp("xpt-dump-XXXXXX", &copy, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_true(g_file_set_contents(copy, copy_text, -1, NULL));
+
+    for (guint i = 0; i < addrs->len; i++) {
+        const char *a = g_ptr_array_index(addrs, i);
+        g_autoptr(GError) e1 = NULL, e2 = NULL;
+        g_autoptr(XptHostPci) h1 = open_dump(orig, a, &e1);
+        g_autoptr(XptHostPci) h2 = open_dump(copy, a, &e2);
+        if (g_test_verbose()) {
+            g_printerr("  %s: %s\n", a, h2 ? "opens" : e2->message);
+        }
+        g_assert_true(!h1 == !h2);
+        if (h1) {
+            for (unsigned off = 0x10; off < 256; off += 4) {   /* all but IDs and class */
+                g_assert_cmphex(rd(h1, off, 4), ==, rd(h2, off, 4));
+            }
+            g_assert_cmpint(xpt_host_pci_irq(h1), ==, xpt_host_pci_irq(h2));
+            for (unsigned b = 0; b < 6; b++) {
+                g_assert_cmphex(xpt_host_pci_bar(h1, b)->base, ==,
+                                xpt_host_pci_bar(h2, b)->base);
+                g_assert_cmphex(xpt_host_pci_bar(h1, b)->size, ==,
+                                xpt_host_pci_bar(h2, b)->size);
+            }
+        } else {
+            g_assert_cmpint(e1->code, ==, e2->code);
+            g_assert_null(strstr(e2->message, "line too long"));
+        }
+    }
+    g_autoptr(XptHostPci) ide = open_dump_ok(copy, "00:1f.2");
+    g_assert_cmphex(rd(ide, 0x00, 4), ==, 0x29208086);
+    g_assert_cmphex(rd(ide, 0x08, 4), ==, 0x01018f02);
+    g_assert_cmphex(xpt_host_pci_bar(ide, 4)->base, ==, 0x60a0);
+    g_assert_cmphex(xpt_host_pci_bar(ide, 4)->size, ==, 16);
+    g_unlink(copy);
+    g_free(copy);
+}
+
+/* Issue 13 item 11: a file that is no lspci dump at all is named as such. */
+static void test_dump_not_a_dump(void)
+{
+    static const char passwd[] = "root:x:0:0:root:/root:/bin/bash\n"
+                                 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n";
+    char *path = NULL;
+    int fd = g_file_open_tmp("xpt-notdump-XXXXXX", &path, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_true(g_file_set_contents(path, passwd, -1, NULL));
+    assert_open_fails(path, "03:00.0", XPT_ERROR_INVALID, "0000:03:00.0",
+                      "is not an lspci dump");
+    g_assert_true(g_file_set_contents(path, "", 0, NULL));              /* empty */
+    assert_open_fails(path, "03:00.0", XPT_ERROR_INVALID, "0000:03:00.0",
+                      "is not an lspci dump");
+    g_unlink(path);
+    g_free(path);
+    if (g_file_test("/etc/passwd", G_FILE_TEST_IS_REGULAR)) {
+        assert_open_fails("/etc/passwd", "03:00.0", XPT_ERROR_INVALID, "0000:03:00.0",
+                          "/etc/passwd is not an lspci dump");
+    }
+}
+
 static void test_dump_not_found(void)
 {
     assert_open_fails(dump_path("cap-pcie-2"), "02:00.0", XPT_ERROR_NOT_FOUND,
@@ -991,6 +1094,8 @@ int main(int argc, char **argv)
     g_test_add_func("/host/dump/tree-fsl-domain2", test_dump_tree_fsl_domain2);
     g_test_add_func("/host/dump/refused", test_dump_refused);
     g_test_add_func("/host/dump/system-bridges", test_dump_system_bridges);
+    g_test_add_func("/host/dump/long-lines", test_dump_long_lines);
+    g_test_add_func("/host/dump/not-a-dump", test_dump_not_a_dump);
     g_test_add_func("/host/dump/not-found", test_dump_not_found);
     g_test_add_func("/host/dump/shadow-writes", test_dump_shadow_writes);
     g_test_add_func("/host/dump/parse-size", test_dump_parse_size);

@@ -78,6 +78,14 @@ XptDumpSource *xpt_dump_source_get(const char *file, const char *who, GError **e
                     why);
         return NULL;
     }
+    if (!src->acc->devices) {
+        /* issue 13 item 11: /etc/passwd is no "no such device" */
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: host-dump %s is not an lspci dump (no device line such as "
+                    "'01:00.0 Ethernet controller: ...' with hex rows under it); give it "
+                    "the output of `lspci -vv -xxx` run as root", who, file);
+        return NULL;
+    }
     src->index = xpt_host_dump_index_new(src->text);
 
     if (!cache) {

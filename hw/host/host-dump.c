@@ -249,3 +249,53 @@ bool xpt_host_dump_sizes(const char *file, const char *sbdf, unsigned domain,
     g_autoptr(XptDumpIndex) idx = xpt_host_dump_index_new(text);
     return xpt_host_dump_index_sizes(idx, file, sbdf, domain, bus, dev, fn, sizes, errp);
 }
+
+/* A hex row as libpci's dump reader takes it: 2 to 8 hex digits, ": ". */
+static bool is_hex_row(const char *line)
+{
+    size_t n = 0;
+    while (n < 9 && g_ascii_isxdigit(line[n])) {
+        n++;
+    }
+    return n >= 2 && n <= 8 && line[n] == ':' && line[n + 1] == ' ';
+}
+
+char *xpt_host_dump_for_libpci(const char *text)
+{
+    size_t len = strlen(text);
+    bool refused = false;
+    for (const char *p = text; !refused && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        refused = n > XPT_DUMP_LIBPCI_LINE_MAX;
+        p += n + (nl ? 1 : 0);
+    }
+    if (!refused) {
+        return NULL;
+    }
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    GString *out = g_string_sized_new(len / 4);
+    for (size_t i = 0; lines[i]; i++) {
+        char *line = lines[i];
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r') {
+            line[--n] = '\0';
+        }
+        unsigned domain, bus, dev, fn;
+        if (!lines[i + 1] && !n) {
+            break;                                  /* after the last newline */
+        }
+        if (!n) {
+            g_string_append_c(out, '\n');
+        } else if (parse_header(line, &domain, &bus, &dev, &fn) && strchr(line, ' ')) {
+            g_string_append_len(out, line, strchr(line, ' ') - line + 1);
+            g_string_append_c(out, '\n');
+        } else if (is_hex_row(line)) {                /* (a long one stays refused) */
+            g_string_append_printf(out, "%s\n", line);
+        }
+    }
+    if (text[len - 1] != '\n' && out->len && out->str[out->len - 1] == '\n') {
+        g_string_truncate(out, out->len - 1);   /* still unterminated: libpci says so */
+    }
+    return g_string_free(out, FALSE);
+}

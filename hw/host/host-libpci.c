@@ -2,12 +2,18 @@
 /* libpci calls that never exit(); see hw/host/host-libpci.h. */
 #include "hw/host/host-libpci.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "hw/host/host-dump.h"
 #include "util/error.h"
+#include "util/file.h"
 
 typedef struct LibpciTrap {
     jmp_buf env;
@@ -136,10 +142,82 @@ struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
     return acc;
 }
 
+/*
+ * A dump that libpci's reader would refuse only for its long -vv lines (issue 13 item
+ * 9) is read through a copy holding what that reader uses (xpt_host_dump_for_libpci),
+ * in a memfd named by /proc/self/fd (or, without /proc, a temporary file); *fd and
+ * *tmp receive what to close or remove after pci_init, which reads the file whole.
+ * The original's name is put back then. False with @why if the copy cannot be made.
+ */
+static bool dump_copy_for_libpci(struct pci_access *acc, const char *name, int *fd,
+                                 char **tmp, char why[XPT_LIBPCI_MSG_LEN])
+{
+    g_autoptr(GError) err = NULL;
+    size_t len = 0;
+    g_autofree char *text = (char *)xpt_file_read_regular(name, name, "host-dump",
+                                                          XPT_FILE_MAX, &len, &err);
+    if (!text) {
+        g_strlcpy(why, err->message, XPT_LIBPCI_MSG_LEN);
+        return false;
+    }
+    text = g_realloc(text, len + 1);
+    text[len] = '\0';
+    g_autofree char *copy = xpt_host_dump_for_libpci(text);
+    if (!copy) {
+        return true;                    /* libpci reads the original */
+    }
+    g_autofree char *path = NULL;
+    *fd = memfd_create("xpt-dump", MFD_CLOEXEC);
+    if (*fd >= 0) {
+        path = g_strdup_printf("/proc/self/fd/%d", *fd);
+    }
+    if (*fd < 0 || !g_file_test(path, G_FILE_TEST_EXISTS)) {
+        if (*fd >= 0) {
+            close(*fd);
+        }
+        g_clear_pointer(&path, g_free);
+        *fd = g_file_open_tmp("xpt-dump-XXXXXX", &path, &err);
+        if (*fd < 0) {
+            g_strlcpy(why, err->message, XPT_LIBPCI_MSG_LEN);
+            return false;
+        }
+        *tmp = g_strdup(path);
+    }
+    size_t n = strlen(copy);
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(*fd, copy + done, n - done);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            g_snprintf(why, XPT_LIBPCI_MSG_LEN, "cannot write the copy of %s for libpci: %s",
+                       name, g_strerror(errno));
+            return false;
+        }
+        done += (size_t)w;
+    }
+    pci_set_param(acc, (char *)"dump.name", path);
+    return true;
+}
+
 bool xpt_libpci_init_scan(struct pci_access *acc, char why[XPT_LIBPCI_MSG_LEN])
 {
     LibpciOp op = { .kind = OP_INIT_SCAN, .acc = acc };
-    return libpci_guard(&op, why);
+    if (acc->method != PCI_ACCESS_DUMP) {
+        return libpci_guard(&op, why);
+    }
+    g_autofree char *name = g_strdup(pci_get_param(acc, (char *)"dump.name"));
+    int fd = -1;
+    g_autofree char *tmp = NULL;
+    bool ok = dump_copy_for_libpci(acc, name, &fd, &tmp, why) && libpci_guard(&op, why);
+    if (fd >= 0) {
+        close(fd);
+        pci_set_param(acc, (char *)"dump.name", name);
+    }
+    if (tmp) {
+        unlink(tmp);
+    }
+    return ok;
 }
 
 struct pci_dev *xpt_libpci_init_dev(struct pci_access *acc, unsigned domain, unsigned bus,

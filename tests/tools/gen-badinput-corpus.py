@@ -557,7 +557,7 @@ def gen_dumps():
             add("cut-%d" % k, "unterminated", "\n".join(lines[:li] + [lines[li][:cut]]))
         add("no-rows", "64 bytes", "\n".join(lines[:first_row]) + "\n")
         add("header-only", "64 bytes", lines[0] + "\n")
-        add("empty", "no such device", "")
+        add("empty", "not an lspci dump", "")
         # malformed hex bytes in a row
         for k in range(5):
             li = rng.randrange(first_row, first_row + 16)
