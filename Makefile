@@ -4,6 +4,9 @@
 #   make demo     the main job: pass a real device through under qtest and show the guest view
 #   make check    build and run every test; prints "N passed, N failed" last
 #   make bench    measure costs beside QEMU (bench/): bench/results.json, docs/performance.md
+#   make install / uninstall   /usr/lib/xen/bin/xen-pt-dm and its man page
+#   make deb / check-deb       the Debian package; check-deb also lints, installs and runs it
+#   V=1           print the full commands instead of "CC file.o"
 # Every target first installs missing Debian packages (scripts/install-deps.sh).
 
 BUILD   := build
@@ -184,7 +187,7 @@ DEV ?=
 demo: $(BIN) $(BUILD)/tests/tools/guest-view
 	@sh scripts/demo.sh $(BUILD) $(DEV)
 
-# make install [PREFIX=/usr] [DESTDIR=staging]: the binary where xl's device_model_override
+# make install [PREFIX=DIR] [DESTDIR=staging]: the binary where xl's device_model_override
 # points (/usr/lib/xen/bin/xen-pt-dm, docs/xen.md; PREFIX defaults to /usr, ./configure
 # --prefix changes it) and the man page; make uninstall removes both (tests/test-install.c).
 INSTALLED_BIN := $(DESTDIR)$(PREFIX)/lib/xen/bin/xen-pt-dm
