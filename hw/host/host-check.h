@@ -11,8 +11,8 @@
  *               pages, MSI-X table placement) — the very functions attach calls — and,
  *               when the caller gives one, a trial attach (XptCheckAttachFn) that runs
  *               all of xen-pci-passthrough's realize;
- *   system      platform functions (host bridge, ISA/LPC bridge, IOMMU, other base
- *               system peripherals, memory controllers) that dom0 and Xen need;
+ *   system      platform functions attach does not refuse (an IOMMU: FAIL; other base
+ *               system peripherals, memory controllers: WARN) that dom0 and Xen need;
  *   pciback     the sysfs driver link: pciback (xen-pciback's driver name) or the fix
  *               `xl pci-assignable-add SBDF`;
  *   iommu       what Xen reports (XEN_SYSCTL_PHYSCAP_directio, `xl info` virt_caps
