@@ -132,7 +132,7 @@ int xpt_check_host_main(int argc, char **argv)
     XptCheckXen xen = { 0 };
     g_autofree char *why = NULL;
     if (!dump) {
-        xen.dom0 = xpt_xen_physinfo_caps(&xen.physcap, &why);
+        xen.dom0 = xpt_xen_physinfo_caps(&xen.directio, &why);
         xen.why = why;
     }
     TrialSource src = { .sysfs = sysfs, .dump = dump };

@@ -453,12 +453,12 @@ static void test_check_sysfs_tree(void)
     assert_finding(d4, "iommu-group", XPT_CHECK_WARN, "group 7 also holds 0000:00:05.0");
 
     /* What Xen says decides the iommu line. */
-    XptCheckXen io = { .dom0 = true, .physcap = 0x5 };    /* hvm | directio */
+    XptCheckXen io = { .dom0 = true, .directio = true };
     static const char *const one[] = { "0000:00:02.0" };
     g_autoptr(XptCheckReport) r2 = check_ok(root, NULL, &io, one, 1);
     assert_finding(report_dev(r2, "0000:00:02.0"), "iommu", XPT_CHECK_OK, "hvm_directio");
     g_assert_true(xpt_check_report_ready(r2));
-    XptCheckXen noio = { .dom0 = true, .physcap = 0x1 };
+    XptCheckXen noio = { .dom0 = true, .directio = false };
     g_autoptr(XptCheckReport) r3 = check_ok(root, NULL, &noio, one, 1);
     assert_finding(report_dev(r3, "0000:00:02.0"), "iommu", XPT_CHECK_FAIL, "iommu=1");
     g_assert_false(xpt_check_report_ready(r3));

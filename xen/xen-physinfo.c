@@ -32,11 +32,11 @@ static xentoollog_logger quiet_logger = {
     .destroy = quiet_destroy,
 };
 
-bool xpt_xen_physinfo_caps(uint32_t *physcap, char **why)
+bool xpt_xen_physinfo_caps(bool *directio, char **why)
 {
     xc_physinfo_t info = { 0 };
 
-    *physcap = 0;
+    *directio = false;
     *why = NULL;
     errno = 0;
     xc_interface *xch = xc_interface_open(&quiet_logger, &quiet_logger, 0);
@@ -52,6 +52,6 @@ bool xpt_xen_physinfo_caps(uint32_t *physcap, char **why)
         *why = g_strdup_printf("xc_physinfo: %s", g_strerror(err ? err : EIO));
         return false;
     }
-    *physcap = info.capabilities;
+    *directio = info.capabilities & XEN_SYSCTL_PHYSCAP_directio;
     return true;
 }

@@ -13,10 +13,11 @@
 
 /**
  * xpt_xen_physinfo_caps: open libxenctrl quietly, read xc_physinfo() and close.
- * Returns true with *physcap = the XEN_SYSCTL_PHYSCAP_* bits; false when this is not a
+ * Returns true with *directio = whether XEN_SYSCTL_PHYSCAP_directio is set (Xen uses an
+ * IOMMU for passthrough: `xl info` virt_caps "hvm_directio"); false when this is not a
  * Xen dom0 or the call failed, with *why (g_free) one phrase naming the call and errno
  * (e.g. "xc_interface_open: No such file or directory").
  */
-bool xpt_xen_physinfo_caps(uint32_t *physcap, char **why);
+bool xpt_xen_physinfo_caps(bool *directio, char **why);
 
 #endif

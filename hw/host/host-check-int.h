@@ -6,10 +6,6 @@
 
 #include "hw/host/host-check.h"
 
-/* XEN_SYSCTL_PHYSCAP_directio (xen/include/public/sysctl.h, Xen 4.17): the bit
- * `xl info` prints as virt_caps "hvm_directio"; only used through XptCheckXen. */
-#define CHECK_PHYSCAP_DIRECTIO (1u << 2)
-
 struct XptCheckReport {
     char *source;
     bool is_dump;

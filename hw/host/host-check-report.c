@@ -80,8 +80,7 @@ char *xpt_check_report_json(const XptCheckReport *r, bool pretty)
         json_builder_set_member_name(b, "dom0");
         json_builder_add_boolean_value(b, r->xen.dom0);
         json_builder_set_member_name(b, "directio");
-        json_builder_add_boolean_value(b, r->xen.dom0 &&
-                                       (r->xen.physcap & CHECK_PHYSCAP_DIRECTIO));
+        json_builder_add_boolean_value(b, r->xen.dom0 && r->xen.directio);
         json_builder_end_object(b);
     }
     json_builder_set_member_name(b, "ready");

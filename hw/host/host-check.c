@@ -175,7 +175,7 @@ static void check_iommu(const XptCheckReport *r, CheckCtx *c)
         add(c, XPT_CHECK_WARN, "iommu", "not a Xen dom0 (%s): IOMMU not checked; under Xen, "
             "`xl info` must list hvm_directio in virt_caps",
             r->xen.why ? r->xen.why : "no hypervisor");
-    } else if (r->xen.physcap & CHECK_PHYSCAP_DIRECTIO) {
+    } else if (r->xen.directio) {
         add(c, XPT_CHECK_OK, "iommu", "Xen reports an IOMMU for passthrough (virt_caps "
             "hvm_directio); interrupt remapping: `xl dmesg | grep -i remapping` should say "
             "enabled");

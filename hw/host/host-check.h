@@ -72,12 +72,13 @@ typedef struct XptCheckDevice {
  * XptCheckXen: what the hypervisor reports, gathered by the caller (system/, through
  * xen/; hw/ never calls libxen).
  * @dom0: physinfo could be read (running in a Xen dom0);
- * @physcap: XEN_SYSCTL_PHYSCAP_* capabilities when @dom0;
+ * @directio: when @dom0, Xen reports XEN_SYSCTL_PHYSCAP_directio (virt_caps
+ *     hvm_directio: an IOMMU it uses for passthrough);
  * @why: when !@dom0, why not (one phrase, e.g. "no /dev/xen/privcmd").
  */
 typedef struct XptCheckXen {
     bool dom0;
-    uint32_t physcap;
+    bool directio;
     const char *why;
 } XptCheckXen;
 
