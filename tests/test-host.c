@@ -487,6 +487,69 @@ static void test_dump_not_a_dump(void)
     }
 }
 
+static const char *firecracker_devices(void);
+static void copy_file(const char *src, const char *dst);
+
+/*
+ * Issue 13 item 11: what no toolstack can grant is refused at open naming the region,
+ * the value and why, not as the grant's bare "Invalid argument" (nor, for an empty
+ * resource file, as "MSI-X table in a BAR the device does not implement"). The
+ * Firecracker virtio-net function's files, one edited per case.
+ */
+static void test_sysfs_ungrantable(void)
+{
+    static const struct {
+        const char *file, *from, *to, *needle;
+    } cases[] = {
+        { "resource", NULL, "", "resource is empty" },
+        { "resource", NULL, "\n\n", "resource is empty" },
+        { "irq", NULL, "-5\n", "host IRQ -5" },
+        /* the memory BAR's line flagged I/O (IORESOURCE_IO 0x100) */
+        { "resource", "0x0000000000140204", "0x0000000000040101",
+          "I/O BAR0 (ports 0x4000080000, 524288 ports) lies beyond the 64 KiB" },
+        /* the 64-bit BAR moved to the top of the address space */
+        { "resource", "0x0000004000080000 0x00000040000fffff",
+          "0xfffffffffff80000 0xffffffffffffffff", "ends beyond the 52-bit" },
+    };
+    const char *sbdf = "0000:00:02.0";
+    g_autofree char *src = g_build_filename(firecracker_devices(), sbdf, NULL);
+    for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+        g_autofree char *root = g_dir_make_tmp("xpt-sysfs-XXXXXX", NULL);
+        g_autofree char *dir = g_build_filename(root, "bus", "pci", "devices", sbdf, NULL);
+        g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+        g_autoptr(GDir) d = g_dir_open(src, 0, NULL);
+        for (const char *n; (n = g_dir_read_name(d));) {
+            g_autofree char *from = g_build_filename(src, n, NULL);
+            g_autofree char *to = g_build_filename(dir, n, NULL);
+            copy_file(from, to);
+        }
+        g_autofree char *path = g_build_filename(dir, cases[c].file, NULL);
+        g_autofree char *text = NULL;
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        g_autofree char *edited = NULL;
+        if (cases[c].from) {
+            g_auto(GStrv) parts = g_strsplit(text, cases[c].from, 2);
+            g_assert_cmpuint(g_strv_length(parts), ==, 2);
+            edited = g_strjoinv(cases[c].to, parts);
+        } else {
+            edited = g_strdup(cases[c].to);
+        }
+        g_assert_true(g_file_set_contents(path, edited, -1, NULL));
+        XptHostOpenOptions o = { .hostaddr = sbdf, .sysfs_dir = root, .shadow = true };
+        g_autoptr(GError) err = NULL;
+        g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+        g_assert_null(h);
+        g_assert_error(err, XPT_ERROR, XPT_ERROR_INVALID);
+        if (g_test_verbose()) {
+            g_printerr("  %s\n", err->message);
+        }
+        g_assert_nonnull(strstr(err->message, sbdf));
+        g_assert_nonnull(strstr(err->message, cases[c].needle));
+        g_assert_null(strchr(err->message, '\n'));
+        xpt_test_rmtree(root);
+    }
+}
+
 static void test_dump_not_found(void)
 {
     assert_open_fails(dump_path("cap-pcie-2"), "02:00.0", XPT_ERROR_NOT_FOUND,
@@ -1097,6 +1160,7 @@ int main(int argc, char **argv)
     g_test_add_func("/host/dump/long-lines", test_dump_long_lines);
     g_test_add_func("/host/dump/not-a-dump", test_dump_not_a_dump);
     g_test_add_func("/host/dump/not-found", test_dump_not_found);
+    g_test_add_func("/host/sysfs/ungrantable", test_sysfs_ungrantable);
     g_test_add_func("/host/dump/shadow-writes", test_dump_shadow_writes);
     g_test_add_func("/host/dump/parse-size", test_dump_parse_size);
     g_test_add_func("/host/dump/sizes-scoping", test_dump_sizes_scoping);

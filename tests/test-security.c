@@ -995,7 +995,8 @@ static const HostileCase hostile_cases[] = {
     { "bar0-size-16E", { { 0 } }, "[size=128K]", "[size=16E]", REFUSED, "region size" },
     { "rom-size-2g", { { 0 } }, "[disabled] [size=4M]", "[disabled] [size=2G]", CONTAINED,
       NULL },
-    { "io-bar-size-64k", { { 0 } }, "[size=32]", "[size=64K]", REFUSED, "grant" },
+    { "io-bar-size-64k", { { 0 } }, "[size=32]", "[size=64K]", REFUSED,
+      "I/O BAR2 (ports 0x1020, 65536 ports) lies beyond the 64 KiB x86 I/O port space" },
     { "vendor-id-ffff", { { 0x00, 2, 0xffff } }, NULL, NULL, REFUSED, "all-ones" },
     /* issue 13 item 2: BAR0 moved over BAR3, which holds the MSI-X table */
     { "bar0-overlaps-msix-bar3", { { 0x10, 4, 0xe0830000 } }, NULL, NULL, REFUSED,

@@ -608,10 +608,87 @@ static bool check_host_files(const XptHostPci *h, GError **errp)
         g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
                                                  h->sbdf, sysfs_files[i], NULL);
         g_autofree char *what = g_strdup_printf("sysfs %s file", sysfs_files[i]);
-        if (g_file_test(path, G_FILE_TEST_EXISTS) &&
-            !xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX, NULL, errp)) {
+        if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+            continue;
+        }
+        if (!xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX, NULL, errp)) {
             return false;
         }
+        /* An empty resource file gives libpci no region at all: said so here, not as
+         * "MSI-X table in a BAR the device does not implement" (issue 13 item 11). A
+         * real sysfs one has a line per BAR and the ROM (pci-sysfs.c resource_show). */
+        size_t len = 0;
+        g_autofree char *text = i == 1 ? (char *)xpt_file_read_regular(
+                                             path, h->sbdf, what, XPT_FILE_MAX, &len, errp)
+                                       : NULL;
+        if (i == 1 && !text) {
+            return false;
+        }
+        bool blank = i == 1;
+        for (size_t k = 0; blank && k < len; k++) {
+            blank = g_ascii_isspace(text[k]);
+        }
+        if (blank) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "%s: sysfs resource file %s is empty, so the device's regions are "
+                        "unknown; copy it again from /sys/bus/pci/devices/%s/resource",
+                        h->sbdf, path, h->sbdf);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Widest physical address x86-64 defines (Xen 4.17: paddr_bits <= 52, PADDR_BITS). */
+#define HOST_PADDR_LIMIT (1ull << 52)
+#define HOST_PORT_LIMIT 0x10000ull
+
+/*
+ * What the toolstack could not grant (libxl: xc_domain_iomem_permission and
+ * xc_domain_ioport_permission from the resource lines, xc_domain_irq_permission from
+ * the sysfs irq) is refused here, naming the region, its value and why, instead of a
+ * bare EINVAL from the grant (issue 13 item 11): an I/O BAR beyond the 64 KiB x86 port
+ * space (a resource line flagged I/O for a memory BAR gives one), a memory BAR or the
+ * ROM ending beyond 2^52 or wrapping past 2^64 (a 64-bit BAR at the top of the address
+ * space), a negative IRQ (a sysfs irq file that holds no GSI).
+ */
+static bool check_grantable(const XptHostPci *h, GError **errp)
+{
+    const char *fix = h->backend == XPT_HOST_BACKEND_DUMP
+                      ? "the dump is corrupt; capture it again with lspci -vv -xxx as root"
+                      : "the sysfs resource file reports an impossible region; check the "
+                        "host-sysfs= tree or the host kernel's resource assignment";
+    for (unsigned i = 0; i <= XPT_HOST_NUM_BARS; i++) {
+        const XptHostRegion *r = i < XPT_HOST_NUM_BARS ? &h->bars[i] : &h->rom;
+        g_autofree char *name = i < XPT_HOST_NUM_BARS ? g_strdup_printf("BAR%u", i)
+                                                     : g_strdup("expansion ROM");
+        if (!r->size) {
+            continue;
+        }
+        uint64_t last = r->base + r->size - 1;
+        bool wraps = last < r->base;
+        if (r->flags & XPT_HOST_REGION_IO) {
+            if (wraps || last >= HOST_PORT_LIMIT) {
+                g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                            "%s: I/O %s (ports 0x%" G_GINT64_MODIFIER "x, %" G_GUINT64_FORMAT
+                            " ports) lies beyond the 64 KiB x86 I/O port space, which no "
+                            "toolstack can grant; %s", h->sbdf, name, r->base, r->size, fix);
+                return false;
+            }
+        } else if (wraps || last >= HOST_PADDR_LIMIT) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "%s: %s (0x%" G_GINT64_MODIFIER "x, %" G_GUINT64_FORMAT " bytes) "
+                        "ends beyond the 52-bit physical address space of x86-64, which no "
+                        "toolstack can grant; %s", h->sbdf, name, r->base, r->size, fix);
+            return false;
+        }
+    }
+    if (h->irq < 0) {
+        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                    "%s: host IRQ %d (the sysfs irq file of %s) is no interrupt number; "
+                    "check the host-sysfs= tree or the host's interrupt routing", h->sbdf,
+                    h->irq, h->source);
+        return false;
     }
     return true;
 }
@@ -706,6 +783,9 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
     if (h->backend == XPT_HOST_BACKEND_DUMP &&
         (!h->config[PCI_INTERRUPT_PIN] || h->irq == 0xff)) {
         h->irq = 0; /* a dump's IRQ is its interrupt line: 0xff or no pin = none */
+    }
+    if (!check_grantable(h, errp)) {
+        return NULL;
     }
     return g_steal_pointer(&h);
 }

@@ -121,17 +121,25 @@ bool xpt_pt_parse_props(XptOpts *opts, XptPtProps *props, GError **errp)
 {
     memset(props, 0, sizeof(*props));
     const char *hostaddr = xpt_opts_get(opts, "hostaddr");
-    if (!hostaddr) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                    "xen-pci-passthrough: Parameter 'hostaddr' is missing "
-                    "(e.g. hostaddr=0000:01:00.0)");
-        return false;
-    }
     uint64_t rombar;
     if (!xpt_opts_get_bool(opts, "permissive", false, &props->permissive, errp) ||
         !xpt_opts_get_bool(opts, "multifunction", false, &props->multifunction, errp) ||
         !xpt_opts_get_bool(opts, "unaligned-bars", false, &props->unaligned_bars, errp) ||
         !xpt_opts_get_u64(opts, "rombar", 1, false, &rombar, errp)) {
+        return false;
+    }
+    if (!hostaddr) {
+        /* A misspelt property (hostadr=) is named first, as QEMU's qdev does: it sets
+         * properties ("Property '...' not found") before realize checks hostaddr
+         * (issue 13 item 11). */
+        (void)xpt_opts_get(opts, "romfile");
+        (void)xpt_opts_get(opts, "host-sysfs");
+        (void)xpt_opts_get(opts, "host-dump");
+        if (xpt_opts_check_unused(opts, XPT_PT_DRIVER, errp)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                        "xen-pci-passthrough: Parameter 'hostaddr' is missing "
+                        "(e.g. hostaddr=0000:01:00.0)");
+        }
         return false;
     }
     props->rombar = rombar != 0;

@@ -229,6 +229,11 @@ def gen_cmdline():
             if opt == "-qtest" and t == "-":
                 continue
             add(args, why if opt not in ("-machine", "-accel", "-qtest") else "")
+    # a misspelt property is named, before the missing hostaddr (issue 13 item 11)
+    for prop, dev in [("hostadr", "xen-pci-passthrough,hostadr=0000:01:00.0,id=pt0"),
+                      ("permisive", NIC_DEV + ",permisive=on"),
+                      ("hostdump", "xen-pci-passthrough,hostaddr=0000:01:00.0,hostdump=x")]:
+        add(SEED[:-1] + [dev], "Property 'xen-pci-passthrough.%s' not found" % prop)
     return cases
 
 
