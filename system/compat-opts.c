@@ -13,7 +13,10 @@ static const struct {
     const char *opt;
     const char *why;
 } refused[] = {
-    { "-drive", "xen-pt-dm emulates no disks; use a PV disk (xen-blkfront) or QEMU" },
+    /* libxl 4.17 asks for -drive for the first four disks of an HVM guest (xvda-xvdd,
+     * hdX) and every sdX one (libxl_dm.c); later xvdX disks are PV only. */
+    { "-drive", "xen-pt-dm emulates no disks; name PV disks xvde or later (libxl asks to "
+                "emulate xvda-xvdd, hdX and sdX) or use QEMU" },
     { "-hda", "xen-pt-dm emulates no disks; use a PV disk (xen-blkfront) or QEMU" },
     { "-cdrom", "xen-pt-dm emulates no disks; use a PV disk (xen-blkfront) or QEMU" },
     { "-net", "xen-pt-dm emulates no NICs; pass a NIC through or use a PV vif" },
