@@ -121,7 +121,7 @@ check: tests
 # kernel packages with apt-get download into XPT_XEN_CACHE, installs nothing but QEMU and
 # cpio). One PASS/FAIL line per stage with its evidence, then "N passed, N failed".
 check-xen: $(BIN)
-	@sh scripts/install-deps.sh qemu-system-x86 cpio binutils
+	@sh scripts/install-deps.sh qemu-system-x86 cpio binutils bash util-linux
 	@bash tests/xen/check-xen.sh $(BUILD)
 
 check-sanitize:

@@ -73,8 +73,15 @@ cp "$R/usr/share/seabios/bios-256k.bin" "$I/usr/share/seabios/"
 cp -a "$R/etc/xen" "$I/etc/xen"
 cp "$DM" "$I/usr/lib/xen/bin/xen-pt-dm"
 copy_libs "$I" "$DM"
-for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-pciback; do
+for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc xen-pciback xen-blkback brd; do
     add_module "$I/lib/modules" "$m"
+done
+# libxl runs /etc/xen/scripts/block for the guest's phy: PV disk (xl.conf
+# run_hotplug_scripts=1): a bash script whose locking.sh needs flock(1), neither of
+# which busybox has; both from this (Debian 12) host.
+for b in /bin/bash /usr/bin/flock; do
+    cp "$b" "$I$b"
+    copy_libs "$I" "$b"
 done
 echo "root:x:0:0:root:/root:/bin/sh" > "$I/etc/passwd"
 echo "root:x:0:" > "$I/etc/group"
@@ -88,7 +95,7 @@ G=$OUT/guest-root
 rm -rf "$G"
 mkdir -p "$G"/{proc,sys,dev,mnt,tmp,lib/modules,usr/share/udhcpc}
 busybox_into "$G"
-for m in nvme e1000e virtio_pci virtio_net virtio_rng button; do add_module "$G/lib/modules" "$m"; done
+for m in nvme e1000e virtio_pci virtio_net virtio_rng button xen-blkfront; do add_module "$G/lib/modules" "$m"; done
 cp "$HERE/guest-init.sh" "$G/init"
 chmod +x "$G/init"
 # The kernel's orderly_poweroff (drivers/xen/manage.c, on xenstore control/shutdown =

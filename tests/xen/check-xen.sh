@@ -16,7 +16,8 @@ export XPT_XEN_CACHE=${XPT_XEN_CACHE:-/var/tmp/xen-pt-dm-check-xen}
 OUT=$(readlink -f "$BUILD")/check-xen
 TIMEOUT=${XPT_XEN_TIMEOUT:-420}
 STAGES=("xl create with xl's defaults" "Linux guest: NVMe and e1000e interrupts and DMA"
-        "interrupt affinity" "hot-plug in slots 6 and 7" "destroy and create again")
+        "interrupt affinity" "hot-plug in slots 6 and 7" "destroy and create again"
+        "PV drivers: Xen platform device and a blkback disk")
 mkdir -p "$OUT"
 T0=$(date +%s)
 fail_all() {

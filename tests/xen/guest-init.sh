@@ -70,6 +70,19 @@ done
 grep -E 'nvme|eth' /proc/interrupts | sed 's/^/GUEST: irq /'
 [ $ok = 1 ] && say "AFFINITY-OK" || say "AFFINITY-BAD"
 
+# ---- the PV stage: PV drivers through the Xen platform device: xen-platform-pci binds
+# 00:03.0 (its probe sets up the grant table in BAR1), blkfront reads dom0's marker on
+# the PV disk xvde (dom0's blkback, phy:/dev/ram0) and writes an answer back ----
+pdrv=none
+[ -e /sys/bus/pci/devices/0000:00:03.0/driver ] && pdrv=$(basename "$(readlink /sys/bus/pci/devices/0000:00:03.0/driver)")
+say "platform 00:03.0 $(cat /sys/bus/pci/devices/0000:00:03.0/vendor 2>/dev/null):$(cat /sys/bus/pci/devices/0000:00:03.0/device 2>/dev/null) driver $pdrv"
+dmesg | grep -v 'GUEST:' | grep -i -E 'xen.*platform|unplug|blkfront|grant table' | head -8 | sed 's/^/GUEST: pv: /'
+i=0; while [ ! -b /dev/xvde ] && [ $i -lt 30 ]; do sleep 1; i=$((i+1)); done
+PM=$(dd if=/dev/xvde bs=512 count=1 2>/dev/null | head -c 40 | tr -cd 'A-Za-z0-9-')
+printf 'XPT-PVDISK-ANSWER-%s' "$PM" | dd of=/dev/xvde bs=512 seek=8 conv=notrunc,fsync 2>/dev/null; wrc=$?
+say "pvdisk xvde $( [ -b /dev/xvde ] && echo present || echo absent), marker '$PM', answer write rc=$wrc"
+[ "$pdrv" = xen-platform-pci ] && [ -n "$PM" ] && [ $wrc = 0 ] && say "PVDISK-OK" || say "PVDISK-BAD"
+
 # ---- stage 4: report PCI devices as they come and go (dom0 hot-plugs them) ----
 # ---- stage 5: power off on the ACPI power button (xl shutdown -F), as acpid would; the
 # button module enables the fixed power button event, which the count below follows ----
