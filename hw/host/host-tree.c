@@ -24,6 +24,7 @@ struct XptHostTree {
     bool is_dump;
     GArray *devs;       /* XptHostTreeDev, sorted by SBDF */
     GPtrArray *problems; /* per device (same index): char * or NULL */
+    XptDumpIndex *sizes; /* a dump's [size=] of every block, read once (NULL: none) */
 };
 
 /*
@@ -147,8 +148,9 @@ static void regions_dump(XptHostTree *t, XptHostTreeDev *d, XptDumpLayout *layou
 {
     XptDumpSizes sizes = { { 0 }, 0 };
 
-    if (!xpt_host_dump_sizes(t->source, d->sbdf, d->segment, d->bus, d->devfn >> 3,
-                             d->devfn & 7, &sizes, NULL)) {
+    if (!t->sizes ||
+        !xpt_host_dump_index_sizes(t->sizes, t->source, d->sbdf, d->segment, d->bus,
+                                   d->devfn >> 3, d->devfn & 7, &sizes, NULL)) {
         memset(&sizes, 0, sizeof(sizes));
     }
     for (unsigned i = 0; i < bar_slots(d); i++) {
@@ -294,7 +296,13 @@ XptHostTree *xpt_host_tree_scan(const char *sysfs_dir, const char *dump_file,
     }
     g_autoptr(XptDumpLayout) layout = NULL;
     if (t->is_dump) {
-        layout = xpt_dump_layout_load(dump_file, NULL); /* NULL: no bounds, sizes unknown */
+        /* the dump is parsed once (issue 15): the layout from the scan above, every
+         * block's sizes indexed in one pass */
+        g_autofree char *text = NULL;
+        layout = xpt_dump_layout_from_access(acc, dump_file, NULL); /* NULL: no bounds */
+        if (g_file_get_contents(dump_file, &text, NULL, NULL)) {
+            t->sizes = xpt_host_dump_index_new(text);   /* else: sizes unknown */
+        }
     }
     /* Domains above 0xffff (Intel VMD's 10000+) have no SSSS:BB:DD.F name: skipped. */
     unsigned n = 0;
@@ -359,6 +367,7 @@ void xpt_host_tree_free(XptHostTree *t)
     if (t->problems) {
         g_ptr_array_unref(t->problems);
     }
+    xpt_host_dump_index_free(t->sizes);
     g_free(t->source);
     g_free(t);
 }
