@@ -21,6 +21,16 @@
 #include "util/log.h"
 #include "util/opts.h"
 
+/*
+ * listen() backlog of a server=on socket. One client is served at a time and the next
+ * wait here; Linux queues backlog + 1 connections on a unix socket (af_unix.c
+ * unix_recvq_full: full when the queue is longer than the backlog), so 9 clients can
+ * wait. QEMU 7.2 passes 1 for every socket chardev, QMP monitors included
+ * (chardev/char-socket.c qmp_chardev_open_socket_server: qio_net_listener_open_sync(...,
+ * 1, ...) → util/qemu-sockets.c listen(fd, num)): 2 waiting clients. A larger backlog
+ * than QEMU's only spares a client an EAGAIN QEMU would give it, so it stays 8 (issue 13
+ * item 10 asked for QEMU's value believing it larger).
+ */
 #define CHR_LISTEN_BACKLOG 8
 #define CHR_PTY_POLL_MS 1000      /* QEMU 7.2 char-pty.c checks for a reader each second */
 
