@@ -105,7 +105,8 @@ static void test_neighbour(void)
     g_assert_nonnull(strstr(err, EHCI ": BAR 0 (0x58343000, 1024 bytes) shares its 4 KiB "
                                  "page with 0000:00:1b.0 BAR0 (0x58340000)"));
     g_assert_nonnull(strstr(err, "pci=resource_alignment=" EHCI));
-    g_assert_cmpuint(g_strv_length(g_strsplit(g_strchomp(err), "\n", -1)), ==, 1);
+    g_auto(GStrv) lines = g_strsplit(g_strchomp(err), "\n", -1);
+    g_assert_cmpuint(g_strv_length(lines), ==, 1);
     cleanup(dir, dump);
 }
 
