@@ -1146,10 +1146,48 @@ static void test_sysfs_fresh(void)
     xpt_test_rmtree(root);
 }
 
+/*
+ * Issue 15, sysfs backend: libpci is asked only for what the device model uses (IRQ,
+ * BARs, ROM, sizes and resource flags; identity, class and capabilities come from the
+ * config space it reads itself), so a device folder holding just "config", "resource"
+ * and "irq" opens, with the same identity and BAR as the full folder. Asking libpci
+ * for PCI_FILL_IDENT/CLASS made it open "vendor", "device" and "class" for nothing
+ * (and fail without them); PCI_FILL_CAPS/EXT_CAPS made it walk the capability lists
+ * through the config file.
+ */
+static void test_sysfs_files_read(void)
+{
+    g_autofree char *root = xpt_qts_tmpdir();
+    g_autofree char *d = g_build_filename(root, "bus", "pci", "devices", "0000:01:00.0",
+                                          NULL);
+    const char *src = xpt_test_fixture("sysfs-firecracker/devices/0000:00:02.0");
+    static const char *const files[] = { "config", "resource", "irq" };
+
+    g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *from = g_build_filename(src, files[i], NULL);
+        g_autofree char *to = g_build_filename(d, files[i], NULL);
+        g_autofree char *data = NULL;
+        gsize len;
+        g_assert_true(g_file_get_contents(from, &data, &len, NULL));
+        g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+    }
+    XptHostOpenOptions o = { .hostaddr = "0000:01:00.0", .sysfs_dir = root, .shadow = true };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
+    g_assert_no_error(err);
+    g_assert_cmphex(rd(h, 0x00, 2), ==, 0x1af4);
+    g_assert_cmphex(rd(h, 0x02, 2), ==, 0x1042);
+    assert_region(xpt_host_pci_bar(h, 0), 0x4000080000ull, 0x80000, XPT_HOST_REGION_MEM64);
+    g_assert_cmphex(xpt_host_pci_find_cap(h, 0x11), !=, 0);    /* MSI-X, walked by us */
+    xpt_test_rmtree(root);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host/dump/82576", test_dump_82576);
+    g_test_add_func("/host/sysfs/files-read", test_sysfs_files_read);
     g_test_add_func("/host/dump/nvme-64bit", test_dump_nvme_64bit);
     g_test_add_func("/host/dump/rc-integrated-endpoint", test_dump_rc_integrated_endpoint);
     g_test_add_func("/host/dump/tree-without-sizes", test_dump_tree_without_sizes);

@@ -17,9 +17,13 @@
 #include "util/file.h"
 #include "util/log.h"
 
-#define HOST_FILL_FLAGS (PCI_FILL_IDENT | PCI_FILL_IRQ | PCI_FILL_BASES | \
-                         PCI_FILL_ROM_BASE | PCI_FILL_SIZES | PCI_FILL_CLASS | \
-                         PCI_FILL_CAPS | PCI_FILL_EXT_CAPS | PCI_FILL_IO_FLAGS)
+/* What libpci is asked for: only the fields read below (d->irq, base_addr, size, flags,
+ * rom_base_addr, rom_size). Identity, class and capabilities come from the config space
+ * read whole (read_config, xpt_host_pci_find_cap); asking libpci for them too made it
+ * open "vendor", "device" and "class" and walk the capability lists through the config
+ * file for every device (issue 15; test /host/sysfs/files-read). */
+#define HOST_FILL_FLAGS (PCI_FILL_IRQ | PCI_FILL_BASES | PCI_FILL_ROM_BASE | \
+                         PCI_FILL_SIZES | PCI_FILL_IO_FLAGS)
 #define HOST_CAP_WALK_MAX 48
 
 struct XptHostPci {
