@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -538,6 +540,8 @@ static void test_query_chardev(void)
           "con0", NULL },
         { "serial null", "-serial null", "serial0", "null" },
         { "serial file", "-serial file:@DIR@/out.txt", "serial0", "file" },
+        { "socket server", "-chardev socket,id=s0,path=@DIR@/ser.sock,server=on,wait=off "
+          "-serial chardev:s0", "s0", "disconnected:unix:@DIR@/ser.sock,server=on" },
     };
     g_autofree char *dir = xpt_qts_tmpdir();
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -555,8 +559,12 @@ static void test_query_chardev(void)
         assert_same_shape(o, q);
         const char *f = json_object_get_string_member(o, "filename");
         if (cases[i].filename) {
-            g_assert_cmpstr(f, ==, cases[i].filename);
-            g_assert_cmpstr(json_object_get_string_member(q, "filename"), ==, f);
+            g_autoptr(GString) want = g_string_new(cases[i].filename);
+            g_string_replace(want, "@DIR@", dir, 0);
+            g_autoptr(GString) qf = g_string_new(json_object_get_string_member(q, "filename"));
+            g_string_replace(qf, "$TMPDIR", dir, 0);
+            g_assert_cmpstr(f, ==, want->str);
+            g_assert_cmpstr(qf->str, ==, f);
         } else {
             g_assert_true(g_str_has_prefix(f, "pty:/dev/pts/"));
             g_assert_true(g_file_test(f + 4, G_FILE_TEST_EXISTS));
@@ -570,7 +578,40 @@ static void test_query_chardev(void)
     g_rmdir(dir);
 }
 
-/* -serial file:PATH gets the guest's bytes; -serial unix:... serves a socket. */
+/* -serial unix:PATH,server=on: a client talks to the guest both ways; a new one may come. */
+static void test_socket_backend(void)
+{
+    g_autofree char *dir = xpt_qts_tmpdir();
+    g_autofree char *path = g_build_filename(dir, "com1.sock", NULL);
+    g_autofree char *args = g_strdup_printf("-serial unix:%s,server=on,wait=off", path);
+    XptQts *qts = xpt_qts_start(args);
+    for (int round = 0; round < 2; round++) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+        g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+        g_assert_cmpint(write(fd, "in", 2), ==, 2);
+        char got[2];
+        for (int i = 0; i < 2; i++) {
+            int tries = 0;
+            while (!(xpt_inb(qts, LSR) & XPT_UART_LSR_DR) && tries++ < 500) {
+                g_usleep(10000);
+            }
+            got[i] = (char)xpt_inb(qts, THR);
+        }
+        g_assert_cmpmem(got, 2, "in", 2);
+        xpt_outb(qts, THR, 'o');
+        char c = 0;
+        g_assert_cmpuint(read_for(fd, &c, 1, 5000), ==, 1);
+        g_assert_cmpint(c, ==, 'o');
+        close(fd);
+        g_usleep(100000);       /* the next client is accepted once this one is gone */
+    }
+    xpt_test_finish(qts);
+    g_rmdir(dir);
+}
+
+/* -serial file:PATH gets the guest's bytes. */
 static void test_file_backend(void)
 {
     g_autofree char *dir = xpt_qts_tmpdir();
@@ -699,6 +740,7 @@ int main(int argc, char **argv)
     g_test_add_func("/serial/flood", test_flood);
     g_test_add_func("/serial/query-chardev", test_query_chardev);
     g_test_add_func("/serial/file", test_file_backend);
+    g_test_add_func("/serial/socket", test_socket_backend);
     g_test_add_func("/serial/cmdline", test_cmdline);
     g_test_add_func("/serial/hostile", test_hostile);
     return g_test_run();
