@@ -569,6 +569,19 @@ ORACLE static bool ghost_sbdf(uint32_t sbdf)
     return false;
 }
 
+/* Whether a device whose host IRQ is @irq detached (or failed to attach) under a fault:
+ * a GSI pirq is shared by every device on that GSI (hw/xen/xen-pt-intx.c), so the
+ * next one to attach may reuse what it left and release it. */
+ORACLE static bool ghost_irq(int irq)
+{
+    for (guint k = 0; irq > 0 && k < run->ghosts->len; k++) {
+        if (((const FuzzFixture *)g_ptr_array_index(run->ghosts, k))->irq == irq) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Whether @mfn (or host port @port, when @io) belongs to a device that detached while
  * an injected fault stopped it from undoing everything. */
 ORACLE static bool ghost_resource(uint64_t mfn_or_port, bool io)
@@ -1370,11 +1383,12 @@ static void device_add_fx(const FuzzFixture *fx, uint8_t flags, uint8_t slot, ui
         run->detach_fault = true;
         g_ptr_array_add(run->ghosts, (gpointer)fx);
     } else if (!(run->fired & OPBIT(SIM_OP_UNCLAIM_RANGE)) && !is_ghost(fx) &&
-               !ghost_sbdf(fixture_sbdf(fx)) && state_signature() != before) {
+               !ghost_sbdf(fixture_sbdf(fx)) && !ghost_irq(fx->irq) &&
+               state_signature() != before) {
         /* (a claim whose release failed earlier is retried by any detach, this one's
          * rollback included, and the host device's own leftovers from an earlier failed
-         * detach, a lying copy's on the same host function included, may be reused and
-         * released: then the state may shrink) */
+         * detach, a lying copy's on the same host function or GSI included, may be
+         * reused and released: then the state may shrink) */
         g_autofree char *state = xpt_sim_state_json(run->sim);
         trace("state before the device_add: %s", before_json);
         oracle_fail("failed device_add (%s) changed the sim's state: now %s", err->message,
