@@ -607,11 +607,12 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
 static bool check_host_files(const XptHostPci *h, GError **errp)
 {
     static const char *const sysfs_files[] = { "config", "resource" };
+    static const char *const whats[] = { "sysfs config file", "sysfs resource file" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(sysfs_files); i++) {
         g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
                                                  h->sbdf, sysfs_files[i], NULL);
-        g_autofree char *what = g_strdup_printf("sysfs %s file", sysfs_files[i]);
+        const char *what = whats[i];
         if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
             continue;
         }
@@ -664,8 +665,10 @@ static bool check_grantable(const XptHostPci *h, GError **errp)
                         "host-sysfs= tree or the host kernel's resource assignment";
     for (unsigned i = 0; i <= XPT_HOST_NUM_BARS; i++) {
         const XptHostRegion *r = i < XPT_HOST_NUM_BARS ? &h->bars[i] : &h->rom;
-        g_autofree char *name = i < XPT_HOST_NUM_BARS ? g_strdup_printf("BAR%u", i)
-                                                     : g_strdup("expansion ROM");
+        static const char *const names[XPT_HOST_NUM_BARS + 1] = {
+            "BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "expansion ROM"
+        };
+        const char *name = names[i];
         if (!r->size) {
             continue;
         }
