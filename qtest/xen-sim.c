@@ -330,28 +330,36 @@ static int sim_guest_write(void *opaque, uint64_t gpa, const void *buf, size_t l
  * range is known here only by frames: a region at bytes 1–4095 (never a real BAR) is
  * refused too, where libxl would grant it.
  */
+/* Add what grant @g gives to the domain's iomem, ioport and IRQ capabilities. */
+static void add_grant_caps(XptSim *sim, const XptHostGrant *g)
+{
+    for (unsigned k = 0; k < G_N_ELEMENTS(g->mem); k++) {
+        if (g->mem[k].nr_mfns && g->mem[k].first_mfn) {
+            sim_rs_add(&sim->iomem_caps, g->mem[k].first_mfn,
+                       g->mem[k].first_mfn + g->mem[k].nr_mfns - 1);
+        }
+    }
+    for (unsigned k = 0; k < G_N_ELEMENTS(g->io); k++) {
+        if (g->io[k].nr_ports && g->io[k].first_port) {
+            sim_rs_add(&sim->ioport_caps, g->io[k].first_port,
+                       (uint64_t)g->io[k].first_port + g->io[k].nr_ports - 1);
+        }
+    }
+    if (g->irq > 0) {
+        sim_rs_add(&sim->irq_caps, (uint64_t)g->irq, (uint64_t)g->irq);
+    }
+}
+
+/* The capabilities from every grant again: after a revoke, which may take away a range
+ * that another grant also covers. A grant only adds, so it adds its own (the union is
+ * the same in any order): N grants cost N, not N² (issue 15). */
 static void rebuild_caps(XptSim *sim)
 {
     sim_rs_clear(&sim->iomem_caps);
     sim_rs_clear(&sim->ioport_caps);
     sim_rs_clear(&sim->irq_caps);
     for (guint i = 0; i < sim->grants->len; i++) {
-        const XptHostGrant *g = g_ptr_array_index(sim->grants, i);
-        for (unsigned k = 0; k < G_N_ELEMENTS(g->mem); k++) {
-            if (g->mem[k].nr_mfns && g->mem[k].first_mfn) {
-                sim_rs_add(&sim->iomem_caps, g->mem[k].first_mfn,
-                           g->mem[k].first_mfn + g->mem[k].nr_mfns - 1);
-            }
-        }
-        for (unsigned k = 0; k < G_N_ELEMENTS(g->io); k++) {
-            if (g->io[k].nr_ports && g->io[k].first_port) {
-                sim_rs_add(&sim->ioport_caps, g->io[k].first_port,
-                           (uint64_t)g->io[k].first_port + g->io[k].nr_ports - 1);
-            }
-        }
-        if (g->irq > 0) {
-            sim_rs_add(&sim->irq_caps, (uint64_t)g->irq, (uint64_t)g->irq);
-        }
+        add_grant_caps(sim, g_ptr_array_index(sim->grants, i));
     }
 }
 
@@ -404,7 +412,7 @@ static int sim_grant_device(void *opaque, const XptHostGrant *grant)
         i++;
     }
     g_ptr_array_insert(sim->grants, (gint)i, g_memdup2(grant, sizeof(*grant)));
-    rebuild_caps(sim);
+    add_grant_caps(sim, grant);
     return 0;
 }
 
