@@ -65,6 +65,10 @@
  *    pirq_guest_force_unbind): they stay listed with "delivery" "none", the GSI cannot
  *    be mapped again (EEXIST) until the last of them is unbound, a left MSI binding can
  *    never be removed (EINVAL), and the leak report names them.
+ *  - MSI of any PCI segment: map_pirq_msi models PHYSDEVOP_map_pirq as the xen backend
+ *    sends it, MAP_PIRQ_TYPE_MSI for segment 0 and MAP_PIRQ_TYPE_MSI_SEG (bus = seg << 16
+ *    | bus) for the others (xen/arch/x86/physdev.c do_physdev_op: plain MSI means
+ *    segment 0), so the device is looked up by its full SBDF among the grants.
  *  - permissions: like the toolstack, only what grant_device granted (host BAR frames,
  *    I/O ports, IRQ) may be mapped: anything else fails with EPERM; a mapping overlapping
  *    an existing one fails with EEXIST; removing something not mapped fails with ENOENT.
