@@ -12,6 +12,7 @@
 #include "hw/host/dump-source.h"
 #include "hw/host/host-dump.h"
 #include "hw/host/host-libpci.h"
+#include "hw/host/host-rules.h"
 #include "util/bytes.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -275,124 +276,6 @@ static bool read_config(XptHostPci *h, GError **errp)
         g_set_error(errp, XPT_ERROR, XPT_ERROR_IO,
                     "%s: config space reads all-ones in %s; the device is absent or "
                     "powered off", h->sbdf, h->source);
-        return false;
-    }
-    return true;
-}
-
-static const char *pcie_type_name(unsigned type)
-{
-    switch (type) {
-    case PCI_EXP_TYPE_ROOT_PORT: return "root port";
-    case PCI_EXP_TYPE_UPSTREAM: return "switch upstream port";
-    case PCI_EXP_TYPE_DOWNSTREAM: return "switch downstream port";
-    case PCI_EXP_TYPE_PCI_BRIDGE: return "PCIe-to-PCI bridge";
-    case PCI_EXP_TYPE_PCIE_BRIDGE: return "PCI-to-PCIe bridge";
-    case PCI_EXP_TYPE_ROOT_EC: return "root complex event collector";
-    default: return "non-endpoint function";
-    }
-}
-
-/*
- * Bridge functions of class 0x06 with a type-0 header (issue 13 item 12): the name of
- * subclass @sub if it is a system bridge that must stay with the host, or NULL (0x80,
- * "other bridge", is what vendors give endpoint devices such as FPGA and accelerator
- * boards; Xen treats it as an endpoint). Subclasses from the PCI Code and ID Assignment
- * Specification r1.12 §1.7; 0x04, 0x07 and 0x09 have type-1/2 headers, refused above.
- *  - host bridges: Xen 4.17 refuses to assign one to any domain but dom0
- *    (xen/drivers/passthrough/vtd/iommu.c domain_context_mapping: -EPERM for
- *    DEV_TYPE_PCI_HOST_BRIDGE, which pci.c pdev_type gives class 0x0600); QEMU's IGD
- *    passthrough copies the host ISA/LPC bridge's IDs into an emulated one rather than
- *    pass it (hw/xen/xen_pt_graphics.c, igd-passthrough-isa-bridge);
- *  - ISA/LPC, EISA, MicroChannel, PCMCIA, NuBus, RACEway bridges forward the host's
- *    legacy ports and memory windows (the keyboard controller, RTC, ... behind an LPC
- *    bridge; PC Card windows) from outside their BARs, which a guest cannot be given.
- */
-static const char *system_bridge_name(unsigned sub)
-{
-    switch (sub) {
-    case 0x00: return "a host bridge";
-    case 0x01: return "an ISA/LPC bridge";
-    case 0x02: return "an EISA bridge";
-    case 0x03: return "a MicroChannel bridge";
-    case 0x05: return "a PCMCIA bridge";
-    case 0x06: return "a NuBus bridge";
-    case 0x08: return "a RACEway bridge";
-    case 0x0a: return "an InfiniBand-to-PCI host bridge";
-    case 0x0b: return "an Advanced Switching-to-PCI host bridge";
-    case 0x80: return NULL;
-    default: return "a bridge of an unknown kind";
-    }
-}
-
-/* Refuse bridges, CardBus bridges, system bridges (class 0x06) and PCI Express ports. */
-static bool check_passthrough_type(XptHostPci *h, GError **errp)
-{
-    unsigned htype = h->config[PCI_HEADER_TYPE] & 0x7f;
-
-    if (htype == 1) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                    "%s: cannot pass through a PCI bridge (header type 1); pass through "
-                    "the devices behind it instead", h->sbdf);
-        return false;
-    }
-    if (htype == 2) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                    "%s: cannot pass through a CardBus bridge (header type 2); pass "
-                    "through the devices behind it instead", h->sbdf);
-        return false;
-    }
-    if (htype != PCI_HEADER_TYPE_NORMAL) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                    "%s: cannot pass through a device with unknown header type %u; only "
-                    "endpoints (header type 0) can be passed through", h->sbdf, htype);
-        return false;
-    }
-
-    unsigned pcie = xpt_host_pci_find_cap(h, PCI_CAP_ID_EXP);
-    if (pcie) {
-        unsigned type = (host_rd(h, pcie + PCI_EXP_FLAGS, 2) & PCI_EXP_FLAGS_TYPE) >> 4;
-        if (type != PCI_EXP_TYPE_ENDPOINT && type != PCI_EXP_TYPE_LEG_END &&
-            type != PCI_EXP_TYPE_ROOT_INT_EP) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                        "%s: cannot pass through a PCI Express %s (device/port type %u); "
-                        "pass through an endpoint instead", h->sbdf,
-                        pcie_type_name(type), type);
-            return false;
-        }
-    }
-    if (h->config[PCI_CLASS_DEVICE + 1] == PCI_BASE_CLASS_BRIDGE) {
-        unsigned sub = h->config[PCI_CLASS_DEVICE];
-        const char *name = system_bridge_name(sub);
-        if (name) {
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                        "%s: cannot pass through %s (class 06/%02x): it is part of the "
-                        "host's chipset and forwards host resources outside its BARs; "
-                        "pass through endpoint devices only", h->sbdf, name, sub);
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * Refuse Intel's integrated GPU (vendor 0x8086, VGA class 0x0300, at host 0000:00:02.0,
- * where every Intel IGD sits): a guest driver for it (i915) needs the VGA BIOS, the
- * legacy VGA ranges, the OpRegion and the host bridge's stolen-memory registers, which
- * QEMU provides only with igd-passthru=on (hw/xen/xen_pt_graphics.c) and xen-pt-dm does
- * not provide at all; attached as a plain device it would be handed to a driver that
- * cannot start it.
- */
-static bool check_not_igd(const XptHostPci *h, GError **errp)
-{
-    if (strcmp(h->sbdf, "0000:00:02.0") == 0 &&
-        xpt_le_load(h->config + PCI_VENDOR_ID, 2) == 0x8086 &&
-        xpt_le_load(h->config + PCI_CLASS_DEVICE, 2) == 0x0300) {
-        g_set_error(errp, XPT_ERROR, XPT_ERROR_UNSUPPORTED,
-                    "%s: cannot pass through Intel's integrated GPU (IGD): it needs the "
-                    "VGA BIOS, legacy VGA ranges and OpRegion, which xen-pt-dm does not "
-                    "provide; use a device model with IGD support (QEMU, gfx_passthru=1)",
-                    h->sbdf);
         return false;
     }
     return true;
@@ -775,8 +658,8 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
         return NULL;
     }
 
-    if (!read_config(h, errp) || !check_passthrough_type(h, errp) ||
-        !check_not_igd(h, errp)) {
+    /* the device-kind rules the readiness check reports too (hw/host/host-rules.h) */
+    if (!read_config(h, errp) || !xpt_host_rule_device_kind(h, errp)) {
         return NULL;
     }
     if (h->backend == XPT_HOST_BACKEND_DUMP) {

@@ -3,8 +3,8 @@
  * The rules a host device must pass to be attached, shared by xen-pci-passthrough's
  * attach (hw/xen/xen-pt-bar.c, xen-pt-msix.c) and the readiness check
  * (hw/host/host-check.c, -check-host), so that the check reports exactly what attach
- * would refuse. The other attach-time refusals (bridges, PCIe ports, short config space,
- * unreadable files) are xpt_host_pci_open()'s own (hw/host/host-pci.h).
+ * would refuse. xpt_host_pci_open() applies xpt_host_rule_device_kind() itself; its
+ * other refusals (short config space, unreadable files) are its own (hw/host/host-pci.h).
  */
 #ifndef XPT_HW_HOST_HOST_RULES_H
 #define XPT_HW_HOST_HOST_RULES_H
@@ -16,6 +16,18 @@
 #include "hw/host/host-pci.h"
 
 #define XPT_HOST_PAGE_SIZE 4096u
+
+/**
+ * xpt_host_rule_device_kind: is @h a kind of function that can be passed through?
+ * Refused, each with one line naming @h's SBDF and what to pass through instead: a PCI
+ * or CardBus bridge (header type 1, 2) or an unknown header type; a PCI Express port or
+ * other non-endpoint (PCIe Base 4.0 §7.5.3.2 device/port type); a system bridge of
+ * class 0x06 other than 06/80 (host, ISA/LPC, EISA, ... bridges forward host resources
+ * outside their BARs; Xen refuses to assign a host bridge); Intel's integrated GPU at
+ * 0000:00:02.0 (it needs the VGA BIOS, legacy VGA ranges and OpRegion).
+ * Errors: XPT_ERROR_UNSUPPORTED.
+ */
+bool xpt_host_rule_device_kind(XptHostPci *h, GError **errp);
 
 /**
  * xpt_host_rule_bar_pages: may memory BAR @bar of @h be mapped into a guest page by
