@@ -1084,6 +1084,19 @@ static void test_dump_source_once(void)
     xpt_test_rmtree(dir);
 }
 
+/* Copy the regular files @files[0..n) of directory @src into directory @dst. */
+static void copy_files(const char *src, const char *dst, const char *const *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_autofree char *from = g_build_filename(src, files[i], NULL);
+        g_autofree char *to = g_build_filename(dst, files[i], NULL);
+        g_autofree char *data = NULL;
+        gsize len;
+        g_assert_true(g_file_get_contents(from, &data, &len, NULL));
+        g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+    }
+}
+
 /*
  * Issue 15, sysfs backend: a device is opened from its own folder without scanning the
  * tree, and nothing about it is kept between attaches: a folder added after a first
@@ -1109,14 +1122,7 @@ static void test_sysfs_fresh(void)
         g_assert_nonnull(strstr(err->message, "no such device"));
         g_clear_error(&err);
         g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
-        for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
-            g_autofree char *from = g_build_filename(src, files[i], NULL);
-            g_autofree char *to = g_build_filename(d, files[i], NULL);
-            g_autofree char *data = NULL;
-            gsize len;
-            g_assert_true(g_file_get_contents(from, &data, &len, NULL));
-            g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
-        }
+        copy_files(src, d, files, G_N_ELEMENTS(files));
         g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
         g_assert_no_error(err);
         g_assert_cmphex(rd(h, 0x02, 2), ==, 0x1042);
@@ -1164,14 +1170,7 @@ static void test_sysfs_files_read(void)
     static const char *const files[] = { "config", "resource", "irq" };
 
     g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
-    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
-        g_autofree char *from = g_build_filename(src, files[i], NULL);
-        g_autofree char *to = g_build_filename(d, files[i], NULL);
-        g_autofree char *data = NULL;
-        gsize len;
-        g_assert_true(g_file_get_contents(from, &data, &len, NULL));
-        g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
-    }
+    copy_files(src, d, files, G_N_ELEMENTS(files));
     XptHostOpenOptions o = { .hostaddr = "0000:01:00.0", .sysfs_dir = root, .shadow = true };
     g_autoptr(GError) err = NULL;
     g_autoptr(XptHostPci) h = xpt_host_pci_open(&o, &err);
