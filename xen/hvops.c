@@ -17,6 +17,9 @@ static bool hv_result(int rc, const char *who, GError **errp, const char *call,
 static bool hv_result(int rc, const char *who, GError **errp, const char *call,
                       const char *fmt, ...)
 {
+    if (rc == 0 && !xpt_log_enabled(XPT_LOG_HV)) {
+        return true;    /* nothing to print: the arguments are not formatted */
+    }
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *args = g_strdup_vprintf(fmt, ap);
