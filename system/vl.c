@@ -758,6 +758,9 @@ static int run_xen(const Config *cfg, const XptPrivileges *priv, XptMachineOptio
 /* "-device DRIVER,help": print the property list. Returns true if handled. */
 static bool device_help(const char *spec, int *status)
 {
+    if (!strstr(spec, "help")) {
+        return false;   /* no "help" key possible: spare a parse per -device */
+    }
     g_autoptr(XptOpts) o = xpt_opts_parse(spec, "driver", NULL);
     if (!o || !xpt_opts_get(o, "help")) {
         return false;
