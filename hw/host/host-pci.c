@@ -485,16 +485,15 @@ static bool regions_from_dump(XptHostPci *h, const char *file, GError **errp)
  * be regular files, checked without blocking (util/file.h; a dump file is checked so by
  * xpt_dump_source_get).
  * libpci opens them with a plain open(), which blocks forever on a FIFO. Files that do
- * not exist are left to libpci, which reports them.
+ * not exist are left to libpci, which reports them. @dir is the device's sysfs folder.
  */
-static bool check_host_files(const XptHostPci *h, GError **errp)
+static bool check_host_files(const XptHostPci *h, const char *dir, GError **errp)
 {
     static const char *const sysfs_files[] = { "config", "resource" };
     static const char *const whats[] = { "sysfs config file", "sysfs resource file" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(sysfs_files); i++) {
-        g_autofree char *path = g_build_filename(h->source, "bus", "pci", "devices",
-                                                 h->sbdf, sysfs_files[i], NULL);
+        g_autofree char *path = g_strconcat(dir, G_DIR_SEPARATOR_S, sysfs_files[i], NULL);
         const char *what = whats[i];
         if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
             continue;
@@ -622,7 +621,8 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
         }
     } else {
         g_autofree char *devices = g_build_filename(h->source, "bus", "pci", "devices", NULL);
-        g_autofree char *dir = g_build_filename(devices, h->sbdf, NULL);
+        /* as g_build_filename(devices, sbdf) gives: @devices ends in "devices" */
+        g_autofree char *dir = g_strconcat(devices, G_DIR_SEPARATOR_S, h->sbdf, NULL);
         if (!g_file_test(devices, G_FILE_TEST_IS_DIR)) {
             g_set_error(errp, XPT_ERROR, XPT_ERROR_NOT_FOUND,
                         "%s: cannot open sysfs tree %s (no folder %s); check the "
@@ -635,7 +635,7 @@ XptHostPci *xpt_host_pci_open(const XptHostOpenOptions *opts, GError **errp)
                         "lists the devices)", h->sbdf, h->source);
             return NULL;
         }
-        if (!check_host_files(h, errp)) {
+        if (!check_host_files(h, dir, errp)) {
             return NULL;
         }
         h->acc = xpt_libpci_new(NULL, h->source, !h->shadow, h->sbdf, errp);
