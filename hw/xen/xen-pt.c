@@ -237,8 +237,8 @@ static bool load_rom(XptPtDevice *d, GError **errp)
 /* The passthrough devices attached to @d's machine (borrowed, in a new array). */
 static GPtrArray *attached_devices(const XptPtDevice *d)
 {
-    GPtrArray *out = g_ptr_array_new();
     GPtrArray *all = d->machine->devices;
+    GPtrArray *out = g_ptr_array_sized_new(all ? all->len : 0);
     for (guint i = 0; all && i < all->len; i++) {
         XptPciDevice *p = g_ptr_array_index(all, i);
         if (p != &d->pci && g_strcmp0(p->klass->name, XPT_PT_DRIVER) == 0) {
@@ -255,9 +255,8 @@ static GPtrArray *attached_devices(const XptPtDevice *d)
  * xc_test_assign_device (Xen 4.17 libxl_pci.c libxl__device_pci_add), and QMP
  * device_add reaches the device model directly.
  */
-static bool check_not_attached(XptPtDevice *d, GError **errp)
+static bool check_not_attached(XptPtDevice *d, const GPtrArray *others, GError **errp)
 {
-    g_autoptr(GPtrArray) others = attached_devices(d);
     for (guint i = 0; i < others->len; i++) {
         XptPtDevice *o = g_ptr_array_index(others, i);
         if (strcmp(xpt_host_pci_sbdf(o->host), xpt_host_pci_sbdf(d->host)) == 0) {
@@ -274,9 +273,8 @@ static bool check_not_attached(XptPtDevice *d, GError **errp)
 }
 
 /* No host BAR of @d may overlap another's or reach an MSI-X table (issue 13 item 2). */
-static bool check_host_layout(XptPtDevice *d, GError **errp)
+static bool check_host_layout(XptPtDevice *d, const GPtrArray *others, GError **errp)
 {
-    g_autoptr(GPtrArray) others = attached_devices(d);
     return xpt_pt_bars_check_host(d, (const XptPtDevice *const *)others->pdata, others->len,
                                   errp);
 }
@@ -284,6 +282,7 @@ static bool check_host_layout(XptPtDevice *d, GError **errp)
 XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uint8_t devfn,
                            GError **errp)
 {
+    g_autoptr(GPtrArray) others = NULL;
     XptPtDevice *d = g_new0(XptPtDevice, 1);
     d->pci.klass = &pt_class;
     d->pci.id = g_strdup(id ? id : "");
@@ -301,8 +300,9 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     }
     d->who = id && *id ? g_strdup_printf("%s (id %s)", xpt_host_pci_sbdf(d->host), id)
                        : g_strdup(xpt_host_pci_sbdf(d->host));
-    if (!check_not_attached(d, errp) || !load_rom(d, errp) || !xpt_pt_bars_init(d, errp) ||
-        !check_host_layout(d, errp)) {
+    others = attached_devices(d);     /* both checks, one walk */
+    if (!check_not_attached(d, others, errp) || !load_rom(d, errp) ||
+        !xpt_pt_bars_init(d, errp) || !check_host_layout(d, others, errp)) {
         goto fail;
     }
     build_grant(d);
