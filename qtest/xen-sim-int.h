@@ -192,7 +192,9 @@ struct XptSim {
     SimRangeset claims[SIM_NR_RANGE_TYPES];
 
     GPtrArray *grants;                   /* XptHostGrant *, sorted by host_sbdf */
-    SimRangeset iomem_caps, ioport_caps, irq_caps;   /* union of the grants */
+    SimRangeset iomem_caps, ioport_caps, irq_caps;   /* union of the grants: read them
+                                                         through sim_caps() */
+    bool caps_stale;                     /* a revoke since the caps were last built */
 
     SimPirq *pirqs;                      /* [XPT_SIM_NR_PIRQS] */
     SimGuestPirq *gpirqs;                /* [XPT_SIM_NR_PIRQS] */
@@ -297,6 +299,10 @@ JsonBuilder *sim_msixtbl_json(XptSim *sim, JsonBuilder *b);
 void sim_msixtbl_free(XptSim *sim);
 
 /** sim_extension: the XptQtestBackend extension ("xen-sim ..." lines; xen-sim-state.c). */
+/* The domain's capabilities (iomem_caps, ioport_caps, irq_caps), rebuilt from the
+ * remaining grants first if a revoke made them stale. Never NULL. */
+XptSim *sim_caps(XptSim *sim);
+
 char *sim_extension(void *opaque, char **argv, GError **errp);
 
 #endif

@@ -103,7 +103,7 @@ int sim_map_pirq(void *opaque, int host_irq, int *pirq)
     if (host_irq <= 0 || host_irq >= XPT_SIM_NR_IRQS_GSI) {
         return sim_refuse(EINVAL, "map_pirq: irq %d is not a GSI", host_irq);
     }
-    if (!sim_rs_contains(&sim->irq_caps, (uint64_t)host_irq, (uint64_t)host_irq)) {
+    if (!sim_rs_contains(&sim_caps(sim)->irq_caps, (uint64_t)host_irq, (uint64_t)host_irq)) {
         return sim_refuse(EPERM, "map_pirq: irq %d not granted", host_irq);
     }
     int want = *pirq < 0 ? host_irq : *pirq;

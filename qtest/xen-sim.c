@@ -133,7 +133,7 @@ static int sim_memory_mapping(void *opaque, uint64_t gfn, uint64_t mfn, uint64_t
                           G_GINT64_MODIFIER "x nr %" G_GUINT64_FORMAT ": bad range",
                           gfn, mfn, nr);
     }
-    if (!sim_rs_contains(&sim->iomem_caps, mfn, mfn + nr - 1)) {
+    if (!sim_rs_contains(&sim_caps(sim)->iomem_caps, mfn, mfn + nr - 1)) {
         return sim_refuse(EPERM, "memory_mapping mfn 0x%" G_GINT64_MODIFIER "x-0x%"
                           G_GINT64_MODIFIER "x: not granted to the domain", mfn, mfn + nr - 1);
     }
@@ -187,7 +187,7 @@ static int sim_ioport_mapping(void *opaque, uint32_t gport, uint32_t mport, uint
                           gport, mport, nr);
     }
     if (add) {
-        if (!sim_rs_contains(&sim->ioport_caps, mport, mport + nr - 1)) {
+        if (!sim_rs_contains(&sim_caps(sim)->ioport_caps, mport, mport + nr - 1)) {
             return sim_refuse(EPERM, "ioport_mapping mport 0x%x-0x%x: not granted", mport,
                               mport + nr - 1);
         }
@@ -352,15 +352,21 @@ static void add_grant_caps(XptSim *sim, const XptHostGrant *g)
 
 /* The capabilities from every grant again: after a revoke, which may take away a range
  * that another grant also covers. A grant only adds, so it adds its own (the union is
- * the same in any order): N grants cost N, not N² (issue 15). */
-static void rebuild_caps(XptSim *sim)
+ * the same in any order): N grants cost N, not N² (issue 15). A revoke only marks them
+ * stale and the next reader rebuilds them, so that N revokes in a row (a machine torn
+ * down) cost N, not N² either. */
+XptSim *sim_caps(XptSim *sim)
 {
-    sim_rs_clear(&sim->iomem_caps);
-    sim_rs_clear(&sim->ioport_caps);
-    sim_rs_clear(&sim->irq_caps);
-    for (guint i = 0; i < sim->grants->len; i++) {
-        add_grant_caps(sim, g_ptr_array_index(sim->grants, i));
+    if (sim->caps_stale) {
+        sim->caps_stale = false;
+        sim_rs_clear(&sim->iomem_caps);
+        sim_rs_clear(&sim->ioport_caps);
+        sim_rs_clear(&sim->irq_caps);
+        for (guint i = 0; i < sim->grants->len; i++) {
+            add_grant_caps(sim, g_ptr_array_index(sim->grants, i));
+        }
     }
+    return sim;
 }
 
 /* Index of the grant of host device @sbdf, or -1. */
@@ -411,6 +417,7 @@ static int sim_grant_device(void *opaque, const XptHostGrant *grant)
                grant->host_sbdf) {
         i++;
     }
+    sim_caps(sim);                          /* the others' first, if a revoke left them */
     g_ptr_array_insert(sim->grants, (gint)i, g_memdup2(grant, sizeof(*grant)));
     add_grant_caps(sim, grant);
     return 0;
@@ -430,7 +437,7 @@ static int sim_revoke_device(void *opaque, const XptHostGrant *grant)
         return sim_refuse(ENOENT, "revoke: device 0x%x not granted", grant->host_sbdf);
     }
     g_ptr_array_remove_index(sim->grants, (guint)i);
-    rebuild_caps(sim);
+    sim->caps_stale = true;
     return 0;
 }
 

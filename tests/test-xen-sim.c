@@ -150,6 +150,52 @@ static void test_permissions(void)
     xpt_sim_free(sim);
 }
 
+/*
+ * Two devices granted frame ranges that overlap: revoking one takes away only what the
+ * other does not also grant, and revoking several in a row (a machine torn down, where
+ * the sim rebuilds the union once, when next read) leaves exactly the rest (issue 15).
+ */
+static void test_revoke_overlapping(void)
+{
+    XptSim *sim = xpt_sim_new(0);
+    XptHostGrant a = test_grant(), b = test_grant(), c = test_grant();
+    b.host_sbdf = HOST_SBDF + 1;
+    b.mem[0].first_mfn = HOST_MFN + 2;      /* a: +0..+3, b: +2..+5 */
+    b.io[2].nr_ports = 0;
+    b.irq = 0;
+    c.host_sbdf = HOST_SBDF + 2;
+    c.mem[0].first_mfn = HOST_MFN + 0x100;
+    c.io[2].nr_ports = 0;
+    c.irq = HOST_IRQ + 1;
+    g_assert_cmpint(OPS(sim)->grant_device(OPQ(sim), &a), ==, 0);
+    g_assert_cmpint(OPS(sim)->grant_device(OPQ(sim), &b), ==, 0);
+    g_assert_cmpint(OPS(sim)->grant_device(OPQ(sim), &c), ==, 0);
+    g_assert_cmpint(OPS(sim)->revoke_device(OPQ(sim), &a), ==, 0);
+    g_assert_cmpint(OPS(sim)->revoke_device(OPQ(sim), &c), ==, 0);
+    /* b's frames stay, a's and c's alone are gone, and so are a's ports and c's IRQ */
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe0000, HOST_MFN + 2, 4, true), ==, 0);
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe1000, HOST_MFN + 1, 1, true), ==,
+                    -EPERM);
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe2000, HOST_MFN + 0x100, 1, true),
+                    ==, -EPERM);
+    g_assert_cmpint(OPS(sim)->ioport_mapping(OPQ(sim), 0xc000, HOST_PORT, 1, true), ==,
+                    -EPERM);
+    int pirq = -1;
+    g_assert_cmpint(OPS(sim)->map_pirq(OPQ(sim), HOST_IRQ + 1, &pirq), ==, -EPERM);
+    /* a granted again after the revokes: its own and b's are there together */
+    g_assert_cmpint(OPS(sim)->grant_device(OPQ(sim), &a), ==, 0);
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe1000, HOST_MFN, 2, true), ==, 0);
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe1000, HOST_MFN, 2, false), ==, 0);
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe0000, HOST_MFN + 2, 4, false), ==,
+                    0);
+    g_assert_cmpint(OPS(sim)->revoke_device(OPQ(sim), &a), ==, 0);
+    g_assert_cmpint(OPS(sim)->revoke_device(OPQ(sim), &b), ==, 0);
+    g_assert_cmpint(OPS(sim)->memory_mapping(OPQ(sim), 0xe0000, HOST_MFN + 2, 1, true), ==,
+                    -EPERM);
+    g_assert_cmpuint(leak_count(sim), ==, 0);
+    xpt_sim_free(sim);
+}
+
 static void test_grant_validation(void)
 {
     XptSim *sim = xpt_sim_new(0);
@@ -1365,6 +1411,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/xen-sim/permissions", test_permissions);
     g_test_add_func("/xen-sim/grant-validation", test_grant_validation);
+    g_test_add_func("/xen-sim/revoke-overlapping", test_revoke_overlapping);
     g_test_add_func("/xen-sim/memory-mapping", test_memory_mapping_rules);
     g_test_add_func("/xen-sim/ioport-mapping", test_ioport_mapping_rules);
     g_test_add_func("/xen-sim/claims", test_claims);
