@@ -156,9 +156,8 @@ static void qmp_send(XptQmpMonitor *mon, JsonNode *msg)
     json_generator_set_pretty(gen, mon->pretty);
     json_generator_set_indent(gen, 4);
     json_generator_set_root(gen, msg);
-    gsize len;
-    g_autofree char *text = json_generator_to_data(gen, &len);
-    g_autoptr(GString) line = g_string_new_len(text, len);
+    g_autoptr(GString) line = g_string_sized_new(256);
+    json_generator_to_gstring(gen, line);     /* generated in place: no copy */
     g_string_append(line, "\r\n");
     if (xpt_log_enabled(XPT_LOG_QMP)) {
         g_autofree char *t = qmp_trace_text(msg);
