@@ -137,14 +137,21 @@ static void dump_entry_free(gpointer p)
 XptDumpIndex *xpt_host_dump_index_new(const char *text)
 {
     XptDumpIndex *idx = g_new0(XptDumpIndex, 1);
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    /* one copy cut into lines in place, not a string per line (g_strsplit) */
+    g_autofree char *copy = g_strdup(text);
+    char *next = copy;
     DumpEntry *cur = NULL;  /* the block being read; NULL outside one or in a repeat */
     bool seen[7] = { false };
     size_t top_indent = 0;  /* indentation of the block's first text line; 0 = unknown */
 
     idx->devs = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, dump_entry_free);
-    for (size_t i = 0; lines[i]; i++) {
-        char *line = lines[i];
+    for (size_t i = 0; next; i++) {
+        char *line = next;
+        char *nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        next = nl ? nl + 1 : NULL;
         size_t len = strlen(line);
         unsigned d, b, s, f;
 
