@@ -172,6 +172,10 @@ typedef struct SimGuestPirq {
     unsigned evtchn;         /* port bound by EVTCHNOP_bind_pirq, 0 = none */
     bool emuirq_pt;          /* arch.hvm.emuirq = IRQ_PT (arch_evtchn_bind_pirq, only
                               * while mapped): delivery by event channel */
+    bool has_emu_gsi;        /* arch.hvm.emuirq = emu_gsi: the guest routes one of its
+                              * emulated GSIs (COM1's 4, the SCI's 9...) to this pirq
+                              * (physdev_hvm_map_pirq → map_domain_emuirq_pirq) */
+    unsigned emu_gsi;
 } SimGuestPirq;
 
 /** Pending fault injection of one operation. */
@@ -258,6 +262,7 @@ int sim_unbind_pt_intx(void *opaque, int pirq, uint8_t bus, uint8_t dev, uint8_t
 int sim_guest_get_free_pirq(XptSim *sim, bool gsi_type, int *pirq);
 /** EVTCHNOP_bind_pirq (HVM guest): *port receives the event channel. */
 int sim_guest_evtchn_bind_pirq(XptSim *sim, uint64_t pirq, unsigned *port);
+int sim_guest_map_gsi_pirq(XptSim *sim, unsigned gsi, int *pirq);
 /** EVTCHNOP_close of the event channel bound to @pirq. */
 int sim_guest_evtchn_close_pirq(XptSim *sim, uint64_t pirq);
 

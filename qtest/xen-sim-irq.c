@@ -58,7 +58,8 @@ int sim_set_isa_irq_level(void *opaque, uint8_t isa_irq, unsigned level)
  */
 static bool pirq_is_free(const XptSim *sim, int p)
 {
-    return !sim->pirqs[p].used && !sim->gpirqs[p].allocated && !sim->gpirqs[p].emuirq_pt;
+    const SimGuestPirq *g = &sim->gpirqs[p];
+    return !sim->pirqs[p].used && !g->allocated && !g->emuirq_pt && !g->has_emu_gsi;
 }
 
 /* A pirq becomes mapped: map_domain_pirq sets arch.irq, replacing a PIRQ_ALLOCATED. */
@@ -243,7 +244,17 @@ int sim_unmap_pirq(void *opaque, int pirq)
     if (!p) {
         return sim_refuse(EINVAL, "unmap_pirq: pirq %d not mapped", pirq);
     }
-    sim->gpirqs[pirq].emuirq_pt = false;
+    /* physdev_unmap_pirq from the device model (domid != DOMID_SELF): whatever emulated
+     * IRQ the pirq carries goes first (unmap_domain_pirq_emuirq), the guest's own
+     * emulated GSI too; from then on Xen's assert_gsi finds no pirq for that GSI and
+     * sends its interrupts to the vIOAPIC pin the guest left masked. */
+    SimGuestPirq *g = &sim->gpirqs[pirq];
+    if (g->has_emu_gsi) {
+        xpt_log(XPT_LOG_HV, "xen-sim: unmap_pirq %d drops the guest's emulated GSI %u routed "
+                "to it (unmap_domain_pirq_emuirq)", pirq, g->emu_gsi);
+    }
+    g->emuirq_pt = false;
+    g->has_emu_gsi = false;
     if (p->msi_bound || p->intx_binds) {
         xpt_log(XPT_LOG_HV, "xen-sim: unmap_pirq: forcing unbind of pirq %d (%u INTx "
                 "binding(s)%s stop delivering)", pirq, p->intx_binds,
@@ -446,6 +457,40 @@ int sim_guest_get_free_pirq(XptSim *sim, bool gsi_type, int *pirq)
 }
 
 /*
+ * PHYSDEVOP_map_pirq (MAP_PIRQ_TYPE_GSI, DOMID_SELF, pirq -1) from an HVM guest with a
+ * vector callback, for a GSI of an emulated device: what Linux's acpi_register_gsi_xen_hvm
+ * → xen_register_pirq does for COM1's GSI 4, the SCI's 9, the RTC's 8 (Xen 4.17
+ * xen/arch/x86/physdev.c physdev_hvm_map_pirq, emulated branch): pirq = get_free_pirq
+ * (GSI type: from 16 up, which is also where the device model's GSI pirqs are, pirq =
+ * host GSI), then map_domain_emuirq_pirq(d, pirq, gsi), after which Xen's assert_gsi
+ * delivers the GSI by send_guest_pirq. @gsi ≥ 48 (NR_HVM_DOMU_IRQS) → -EINVAL; a GSI
+ * already routed to another pirq: map_domain_emuirq_pirq only warns and returns 0, the
+ * new pirq stays unrouted. Only emulated GSIs: no passthrough INTx is bound to one below
+ * 16 (the device model's guest GSIs are 16 and up).
+ */
+int sim_guest_map_gsi_pirq(XptSim *sim, unsigned gsi, int *pirq)
+{
+    if (gsi >= 48 || gsi < 1) {
+        return sim_refuse(EINVAL, "guest map_pirq: GSI %u is not an emulated GSI", gsi);
+    }
+    bool routed = false;
+    for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
+        routed = routed || (sim->gpirqs[p].has_emu_gsi && sim->gpirqs[p].emu_gsi == gsi);
+    }
+    int rc = sim_guest_get_free_pirq(sim, true, pirq);
+    if (rc) {
+        return rc;
+    }
+    SimGuestPirq *g = &sim->gpirqs[*pirq];
+    g->allocated = false;               /* get_free_pirq here does not reserve it */
+    if (!routed) {
+        g->has_emu_gsi = true;
+        g->emu_gsi = gsi;
+    }
+    return 0;
+}
+
+/*
  * EVTCHNOP_bind_pirq from an HVM guest (Xen 4.17 xen/common/event_channel.c
  * evtchn_bind_pirq): pirq ≥ nr_pirqs → -EINVAL; an event channel already bound to it →
  * -EEXIST; otherwise the channel is bound and the call succeeds — whether or not the
@@ -473,7 +518,9 @@ int sim_guest_evtchn_bind_pirq(XptSim *sim, uint64_t pirq, unsigned *port)
     g->evtchn = ++sim->next_port;
     *port = g->evtchn;
     SimPirq *p = &sim->pirqs[pirq];
-    if (p->used && !p->forced) {                    /* arch_evtchn_bind_pirq: irq > 0 */
+    /* arch_evtchn_bind_pirq: irq > 0; map_domain_emuirq_pirq(IRQ_PT) keeps an emulated
+     * GSI already there (it only warns) */
+    if (p->used && !p->forced && !g->has_emu_gsi) {
         g->emuirq_pt = true;
         if (p->is_msi) {
             p->guest_masked = false;

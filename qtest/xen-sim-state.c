@@ -133,7 +133,7 @@ static void add_pirqs(JsonBuilder *b, XptSim *sim)
     json_builder_begin_array(b);
     for (int p = 0; p < XPT_SIM_NR_PIRQS; p++) {
         const SimGuestPirq *g = &sim->gpirqs[p];
-        if (!g->allocated && !g->evtchn && !g->emuirq_pt) {
+        if (!g->allocated && !g->evtchn && !g->emuirq_pt && !g->has_emu_gsi) {
             continue;
         }
         json_builder_begin_object(b);
@@ -141,6 +141,9 @@ static void add_pirqs(JsonBuilder *b, XptSim *sim)
         add_bool(b, "allocated", g->allocated);
         add_int(b, "evtchn", g->evtchn);
         add_bool(b, "emuirq_pt", g->emuirq_pt);
+        if (g->has_emu_gsi) {
+            add_int(b, "gsi", g->emu_gsi);
+        }
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -443,6 +446,8 @@ static char *guest_reply(int rc, const char *name, int64_t value)
  * What the guest does with pirqs (a Linux HVM guest using pirqs for MSI: arch/x86/pci/
  * xen.c, drivers/xen/events/events_base.c), with Xen 4.17's answers:
  *   get-free-pirq [msi|gsi]  → {"rc":R,"pirq":P}   PHYSDEVOP_get_free_pirq
+ *   map-gsi-pirq GSI         → {"rc":R,"pirq":P}   PHYSDEVOP_map_pirq (DOMID_SELF, GSI
+ *                                                  type) of an emulated device's GSI
  *   evtchn-bind-pirq PIRQ    → {"rc":R,"port":N}   EVTCHNOP_bind_pirq
  *   evtchn-close-pirq PIRQ   → {"rc":R}            EVTCHNOP_close of that channel
  * PIRQ is the guest's uint32_t; anything else is a usage error of the command.
@@ -459,6 +464,16 @@ static char *cmd_guest(XptSim *sim, char **argv, guint argc, GError **errp)
         }
         int pirq = -1;
         int rc = sim_guest_get_free_pirq(sim, argc == 3 && argv[2][0] == 'g', &pirq);
+        return guest_reply(rc, "pirq", pirq);
+    }
+    if (strcmp(sub, "map-gsi-pirq") == 0) {
+        guint64 gsi;
+        if (argc != 3 || !g_ascii_string_to_unsigned(argv[2], 10, 0, 255, &gsi, NULL)) {
+            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "usage: xen-sim map-gsi-pirq GSI");
+            return NULL;
+        }
+        int pirq = -1;
+        int rc = sim_guest_map_gsi_pirq(sim, (unsigned)gsi, &pirq);
         return guest_reply(rc, "pirq", pirq);
     }
     guint64 pirq;
@@ -484,7 +499,7 @@ char *sim_extension(void *opaque, char **argv, GError **errp)
     if (!sub) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                     "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT], "
-                    "get-free-pirq, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)");
+                    "get-free-pirq, map-gsi-pirq GSI, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)");
         return NULL;
     }
     if (strcmp(sub, "state") == 0 || strcmp(sub, "leaks") == 0) {
@@ -498,7 +513,8 @@ char *sim_extension(void *opaque, char **argv, GError **errp)
     if (strcmp(sub, "fail") == 0) {
         return cmd_fail(sim, argv, argc, errp);
     }
-    if (strcmp(sub, "get-free-pirq") == 0 || strcmp(sub, "evtchn-bind-pirq") == 0 ||
+    if (strcmp(sub, "get-free-pirq") == 0 || strcmp(sub, "map-gsi-pirq") == 0 ||
+        strcmp(sub, "evtchn-bind-pirq") == 0 ||
         strcmp(sub, "evtchn-close-pirq") == 0) {
         return cmd_guest(sim, argv, argc, errp);
     }
@@ -518,6 +534,6 @@ char *sim_extension(void *opaque, char **argv, GError **errp)
     }
     g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                 "xen-sim: unknown subcommand '%s' (state, leaks, fail OP ERRNO [COUNT], "
-                "get-free-pirq, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)", sub);
+                "get-free-pirq, map-gsi-pirq GSI, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)", sub);
     return NULL;
 }

@@ -104,12 +104,16 @@
  *    delivery, why?}; "intx" entries: {pirq, bus, dev, intx, delivery ("gsi" or "none"),
  *    why?}; a "pirqs" entry unmapped while still bound carries "force_unbound": true;
  *    MSI "pirqs" entries carry guest_masked; "guest_pirqs":
- *    [{pirq, allocated, evtchn, emuirq_pt}] for every pirq with guest-side state.
+ *    [{pirq, allocated, evtchn, emuirq_pt, gsi?}] for every pirq with guest-side state.
  *  - the guest's pirq hypercalls, as a Linux HVM guest using pirqs for MSI makes them
  *    (arch/x86/pci/xen.c xen_hvm_setup_msi_irqs; events_base.c startup_pirq), answered
  *    as Xen 4.17 does ({"rc": 0 or -errno, ...}; never counted, never faulted):
  *      xen-sim get-free-pirq [msi|gsi] → OK {"rc":R,"pirq":P}  PHYSDEVOP_get_free_pirq
  *                                        (reserves P; ENOSPC when none is free)
+ *      xen-sim map-gsi-pirq GSI        → OK {"rc":R,"pirq":P}  PHYSDEVOP_map_pirq of an
+ *                                        emulated GSI (COM1's 4, the SCI's 9): P from
+ *                                        16 up, the GSI routed to it ("gsi" in
+ *                                        guest_pirqs) until a device model's unmap of P
  *      xen-sim evtchn-bind-pirq PIRQ   → OK {"rc":R,"port":N}  EVTCHNOP_bind_pirq
  *                                        (EINVAL ≥ nr_pirqs, EEXIST already bound;
  *                                        success on an unmapped pirq, see above)

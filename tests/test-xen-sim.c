@@ -630,6 +630,56 @@ static void assert_delivery(XptSim *sim, int pirq, const char *how, bool guest_m
     g_assert_cmpint(json_object_has_member(m, "why"), ==, strcmp(how, "none") == 0);
 }
 
+/* guest_pirqs' "gsi" of @pirq: the emulated GSI routed through it, -1 for none. */
+static gint64 emu_gsi_of(XptSim *sim, gint64 pirq)
+{
+    g_autoptr(JsonNode) st = state_node(sim);
+    JsonArray *gp = state_array(st, "guest_pirqs");
+    for (guint i = 0; i < json_array_get_length(gp); i++) {
+        JsonObject *e = json_array_get_object_element(gp, i);
+        if (json_object_get_int_member(e, "pirq") == pirq) {
+            return json_object_has_member(e, "gsi") ? json_object_get_int_member(e, "gsi") : -1;
+        }
+    }
+    return -1;
+}
+
+/*
+ * A guest's own emulated GSIs on pirqs (Xen 4.17 physdev_hvm_map_pirq): COM1's GSI 4
+ * gets the first free pirq from 16, the SCI's the next; a second map of GSI 4 gets a new
+ * pirq, unrouted (map_domain_emuirq_pirq only warns). The device model may map the host
+ * GSI 17 to pirq 17 although the guest routes GSI 9 through it (map_domain_pirq does not
+ * look), and Xen then delivers both; but its unmap of pirq 17 (physdev_unmap_pirq) also
+ * removes the guest's routing of GSI 9 (unmap_domain_pirq_emuirq).
+ */
+static void test_guest_gsi_pirqs(void)
+{
+    XptSim *sim = xpt_sim_new(0);
+    void *o = OPQ(sim);
+    const XptHvOps *ops = OPS(sim);
+    XptHostGrant g = test_grant();                       /* host GSI 17 */
+    g_assert_cmpint(ops->grant_device(o, &g), ==, 0);
+
+    g_assert_cmpint(guest_cmd(sim, "xen-sim map-gsi-pirq 4", "pirq"), ==, 16);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim map-gsi-pirq 9", "pirq"), ==, 17);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim map-gsi-pirq 4", "pirq"), ==, 18);
+    g_assert_cmpint(guest_cmd(sim, "xen-sim map-gsi-pirq 48", "rc"), ==, -EINVAL);
+    g_assert_cmpint(emu_gsi_of(sim, 16), ==, 4);
+    g_assert_cmpint(emu_gsi_of(sim, 17), ==, 9);
+    g_assert_cmpint(emu_gsi_of(sim, 18), ==, -1);        /* not routed, not kept */
+    g_assert_cmpint(guest_cmd(sim, "xen-sim get-free-pirq gsi", "pirq"), ==, 18);
+
+    int pirq = -1;
+    g_assert_cmpint(ops->map_pirq(o, HOST_IRQ, &pirq), ==, 0);
+    g_assert_cmpint(pirq, ==, HOST_IRQ);                 /* the guest's SCI pirq */
+    g_assert_cmpint(emu_gsi_of(sim, 17), ==, 9);         /* both, while mapped */
+    g_assert_cmpint(ops->unmap_pirq(o, pirq), ==, 0);
+    g_assert_cmpint(emu_gsi_of(sim, 17), ==, -1);        /* the SCI is gone with it */
+    g_assert_cmpint(emu_gsi_of(sim, 16), ==, 4);
+    g_assert_cmpint(ops->revoke_device(o, &g), ==, 0);
+    xpt_sim_free(sim);
+}
+
 /*
  * The guest's side of pirqs as Xen 4.17 has it: PHYSDEVOP_get_free_pirq reserves,
  * EVTCHNOP_bind_pirq succeeds on an unmapped pirq but routes and unmasks only a mapped
@@ -805,7 +855,8 @@ static void test_fault_injection(void)
         const char *line, *msg;
     } bad[] = {
         { "xen-sim", "xen-sim: missing subcommand (state, leaks, fail OP ERRNO [COUNT], "
-                     "get-free-pirq, evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)" },
+                     "get-free-pirq, map-gsi-pirq GSI, evtchn-bind-pirq PIRQ, "
+                     "evtchn-close-pirq PIRQ)" },
         { "xen-sim fail", "usage: xen-sim fail OP ERRNO [COUNT]" },
         { "xen-sim fail map_pirq", "usage: xen-sim fail OP ERRNO [COUNT]" },
         { "xen-sim fail map_pirq EIO 1 2", "usage: xen-sim fail OP ERRNO [COUNT]" },
@@ -821,8 +872,10 @@ static void test_fault_injection(void)
         { "xen-sim state now", "xen-sim state takes no arguments" },
         { "xen-sim leaks all", "xen-sim leaks takes no arguments" },
         { "xen-sim frobnicate", "xen-sim: unknown subcommand 'frobnicate' (state, leaks, "
-                                "fail OP ERRNO [COUNT], get-free-pirq, evtchn-bind-pirq "
-                                "PIRQ, evtchn-close-pirq PIRQ)" },
+                                "fail OP ERRNO [COUNT], get-free-pirq, map-gsi-pirq GSI, "
+                                "evtchn-bind-pirq PIRQ, evtchn-close-pirq PIRQ)" },
+        { "xen-sim map-gsi-pirq", "usage: xen-sim map-gsi-pirq GSI" },
+        { "xen-sim map-gsi-pirq 4 5", "usage: xen-sim map-gsi-pirq GSI" },
         { "xen-sim get-free-pirq msix", "usage: xen-sim get-free-pirq [msi|gsi]" },
         { "xen-sim get-free-pirq msi 1", "usage: xen-sim get-free-pirq [msi|gsi]" },
         { "xen-sim evtchn-bind-pirq", "usage: xen-sim evtchn-bind-pirq PIRQ (0-4294967295)" },
@@ -1419,6 +1472,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-sim/pirqs-and-bindings", test_pirqs_and_bindings);
     g_test_add_func("/xen-sim/shared-gsi", test_shared_gsi);
     g_test_add_func("/xen-sim/guest-pirqs", test_guest_pirqs);
+    g_test_add_func("/xen-sim/guest-gsi-pirqs", test_guest_gsi_pirqs);
     g_test_add_func("/xen-sim/guest-memory-ops", test_guest_memory_ops);
     g_test_add_func("/xen-sim/fault-injection", test_fault_injection);
     g_test_add_func("/xen-sim/extension-hook", test_extension_hook);
