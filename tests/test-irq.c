@@ -6,6 +6,9 @@
  * after each step the sim's pirq and binding state is compared with what Xen would hold.
  */
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "qtest/client.h"
 #include "tests/testutil.h"
@@ -630,6 +633,111 @@ static void test_shared_gsi_hotplug(void)
     xpt_test_finish(qts);                                          /* unmapped, no leak */
 }
 
+/* The guest's side of pirq @pirq in the sim's state ("guest_pirqs"), or NULL. */
+static JsonObject *guest_pirq(JsonNode *st, gint64 pirq)
+{
+    JsonArray *a = member(st, "guest_pirqs");
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *g = json_array_get_object_element(a, i);
+        if (json_object_get_int_member(g, "pirq") == pirq) {
+            return g;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The 82576 of pciutils-tests/cap-pcie-2 as Linux with an I/O APIC sees it: its own
+ * lspci -v text says "Interrupt: pin A routed to IRQ 16", while its config byte 0x3C (what
+ * the dump backend reports as the host IRQ) holds the BIOS's legacy 11. A copy with 0x3C
+ * = 0x10 is written to a temporary file (the fixture itself is never edited); returns its
+ * path, to be removed by the caller.
+ */
+static char *nic_dump_gsi16(void)
+{
+    g_autofree char *text = NULL;
+    g_assert_true(g_file_get_contents(xpt_test_fixture("pciutils-tests/cap-pcie-2"), &text,
+                                      NULL, NULL));
+    g_assert_nonnull(strstr(text, "routed to IRQ 16"));
+    static const char line[] = "30: 00 00 80 c7 40 00 00 00 00 00 00 00 0b 01 00 00";
+    g_auto(GStrv) parts = g_strsplit(text, line, 2);
+    g_assert_cmpuint(g_strv_length(parts), ==, 2);
+    g_autofree char *edited =
+        g_strjoinv("30: 00 00 80 c7 40 00 00 00 00 00 00 00 10 01 00 00", parts);
+    char *path = NULL;
+    int fd = g_file_open_tmp("xpt-cap-pcie-2-gsi16-XXXXXX", &path, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    g_assert_true(g_file_set_contents(path, edited, -1, NULL));
+    return path;
+}
+
+/* Hot-plug and ACPI eject of that 82576 (host GSI 16, dump @dump) in slot 6, as libxl and
+ * the guest do it; @pirq is the pirq its INTx is bound to in between. */
+static void nic_hotplug_cycle(XptQts *qts, XptQmp *qmp, const char *dump, gint64 pirq)
+{
+    g_autoptr(JsonNode) r = xpt_qmp_command(qmp,
+        "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"xen-pci-passthrough\", "
+        "\"id\": \"pci-pt-01_00.0\", \"hostaddr\": \"%s\", \"addr\": \"6.0\", "
+        "\"host-dump\": \"%s\"}}", NIC, dump);
+    g_assert_nonnull(xpt_qmp_reply_return(r));
+    g_assert_cmphex(xpt_cfg_readb(qts, 6 << 3, 0x3d), ==, 1);
+    {
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        JsonObject *b = intx_of_slot(st, 6);
+        g_assert_nonnull(b);
+        g_assert_cmpint(json_object_get_int_member(b, "pirq"), ==, pirq);
+    }
+    g_autoptr(JsonNode) d = xpt_qmp_command(qmp,
+        "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"pci-pt-01_00.0\"}}");
+    g_assert_nonnull(xpt_qmp_reply_return(d));
+    xpt_outl(qts, B0EJ, 1u << 6);                       /* the guest's _EJ0 */
+    g_autoptr(JsonNode) ev = xpt_qmp_event_wait(qmp, "DEVICE_DELETED");
+    g_assert_cmphex(xpt_cfg_readl(qts, 6 << 3, 0x00), ==, 0xffffffff);
+}
+
+/*
+ * A guest running with a vector callback routes COM1's GSI 4 through a pirq it maps
+ * itself: Xen 4.17 gives it the first free one from 16 (physdev_hvm_map_pirq →
+ * get_free_pirq). The 82576 hot-plugged next has host GSI 16, so its INTx pirq is that
+ * same pirq 16 (pirq = host GSI, as libxl maps it too). Seen under real Xen: the device
+ * model's unmap at the device's removal also removed the guest's routing of GSI 4
+ * (physdev_unmap_pirq → unmap_domain_pirq_emuirq) and COM1 fell silent for good. The
+ * pirq of a device attached while the guest runs is therefore only unbound; attaching the
+ * GSI again takes it back, and the machine unmaps it at its end (leak check).
+ */
+static void test_intx_hot_pirq_kept(void)
+{
+    XptQmp *qmp = xpt_qmp_listen();
+    XptQts *qts = xpt_qts_start(xpt_qmp_args(qmp));
+    g_autoptr(JsonNode) greeting = xpt_qmp_accept(qmp);
+    xpt_qmp_negotiate(qmp);
+    xpt_outw(qts, 0xafe2, 0x0002);                      /* the guest runs, GPE 1 enabled */
+    g_autoptr(JsonNode) m = xpt_sim_command(qts, "map-gsi-pirq 4");
+    JsonObject *mo = json_node_get_object(m);
+    g_assert_cmpint(json_object_get_int_member(mo, "rc"), ==, 0);
+    gint64 pirq = json_object_get_int_member(mo, "pirq");
+    g_assert_cmpint(pirq, ==, 16);
+    g_autoptr(JsonNode) bnd = xpt_sim_command(qts, "evtchn-bind-pirq 16");
+    g_assert_cmpint(json_object_get_int_member(json_node_get_object(bnd), "rc"), ==, 0);
+
+    g_autofree char *dump = nic_dump_gsi16();
+    for (int round = 0; round < 2; round++) {
+        nic_hotplug_cycle(qts, qmp, dump, pirq);
+        g_autoptr(JsonNode) st = xpt_sim_state(qts);
+        JsonObject *g = guest_pirq(st, pirq);
+        g_assert_nonnull(g);
+        g_assert_true(json_object_has_member(g, "gsi"));     /* COM1 still routed */
+        g_assert_cmpint(json_object_get_int_member(g, "gsi"), ==, 4);
+        g_assert_cmpuint(json_array_get_length(member(st, "intx")), ==, 0);
+        g_assert_cmpint(calls_of(st, "unmap_pirq"), ==, 0);
+        g_assert_cmpint(calls_of(st, "unbind_pt_intx"), ==, round + 1);
+    }
+    xpt_qmp_free(qmp);
+    xpt_test_finish(qts);                      /* the kept pirq unmapped at the end */
+    g_unlink(dump);
+}
+
 /*
  * RTL8111 (tree-asus-p6t6 07:00.0): MSI-X table at offset 0 of BAR4, a prefetchable
  * 64-bit BAR (host 0xf8df0000), PBA in the same page; MSI captured enabled on the host.
@@ -680,6 +788,7 @@ int main(int argc, char **argv)
     g_test_add_func("/irq/intx/map-fails", test_intx_map_fails);
     g_test_add_func("/irq/intx/bind-fails", test_intx_bind_fails);
     g_test_add_func("/irq/intx/no-host-irq", test_intx_no_host_irq);
+    g_test_add_func("/irq/intx/hot-pirq-kept", test_intx_hot_pirq_kept);
     g_test_add_func("/irq/msi/lifecycle", test_msi_lifecycle);
     g_test_add_func("/irq/msi/mask-hidden", test_msi_mask_hidden);
     g_test_add_func("/irq/msi/map-enospc", test_msi_map_enospc);

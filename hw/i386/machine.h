@@ -58,6 +58,7 @@ typedef struct XptMachine {
     void *power_event_opaque;
     XptRateLimit power_rl;       /* failed guest power requests */
     XptSerial *serial;           /* COM1 (hw/char/serial.h), NULL without -serial */
+    GArray *kept_intx_pirqs;     /* int: hot devices' GSI pirqs left mapped (xen-pt-intx.c) */
 } XptMachine;
 
 /**

@@ -189,6 +189,7 @@ XptMachine *xpt_machine_new(XptHv *hv, const XptMachineOptions *opts, GError **e
     m->shutdown_reason = -1;
     m->power_rl = (XptRateLimit)XPT_RATELIMIT_INIT(5, 5000);
     m->devices = g_ptr_array_new();
+    m->kept_intx_pirqs = g_array_new(FALSE, FALSE, sizeof(int));
     xpt_pci_bus_init(&m->bus, hv);
     m->disp = xpt_dispatcher_new(hv, &m->bus);
     xpt_dispatcher_set_first_io_hook(m->disp, first_io, m);
@@ -256,6 +257,8 @@ void xpt_machine_free(XptMachine *m)
     while (m->devices->len) {
         xpt_machine_device_del(m, g_ptr_array_index(m->devices, m->devices->len - 1));
     }
+    xpt_pt_intx_unmap_kept(m);
+    g_array_free(m->kept_intx_pirqs, TRUE);
     xpt_serial_free(m->serial);
     xpt_pm1_control_free(m->pm1);
     xpt_acpi_hotplug_free(m->acpi);

@@ -16,6 +16,21 @@
  * siblings; unbinding one (dev, intx) leaves the others bound (pt_irq_destroy_bind in
  * xen/drivers/passthrough/x86/hvm.c). The holders are found among the machine's devices
  * (d->intx_pirq ≥ 0 means "holds a reference"), so no separate count can drift.
+ *
+ * Hot-plugged devices share one more thing: the pirq number space with the guest. A Linux
+ * HVM guest with a vector callback routes its emulated GSIs (COM1's 4, the SCI's 9, the
+ * RTC's 8...) through pirqs it maps itself, from 16 up (Xen 4.17 physdev_hvm_map_pirq →
+ * get_free_pirq), and a GSI pirq is the host GSI (libxenctrl xc_physdev_map_pirq; libxl's
+ * pci_add_dm_done maps the same one): a device hot-plugged on host GSI 23 takes the pirq
+ * the guest may already use for COM1. Xen allows it (map_domain_pirq does not look at
+ * the emulated IRQ) and both keep working, but unmapping it from the device model
+ * (physdev_unmap_pirq → unmap_domain_pirq_emuirq) also removes the guest's routing, and
+ * the emulated interrupt goes to a vIOAPIC pin the guest masked: seen under real Xen as
+ * COM1 falling silent after a hot-unplug. libxl unmaps only for PV guests
+ * (do_pci_remove), so the device model's unmap is the one that matters: a pirq mapped
+ * once the guest ran is left mapped (unbound, so the host GSI reaches nobody) until the
+ * same GSI is attached again or the machine ends. QEMU 7.2 unmaps it (xen_pt.c
+ * xen_pt_destroy).
  */
 #include "hw/xen/xen-pt.h"
 
@@ -61,6 +76,18 @@ static XptPtDevice *intx_holder(XptPtDevice *d, int irq, int pirq)
     return NULL;
 }
 
+/* Remove @pirq from the pirqs kept mapped (a device holds it again); false if absent. */
+static bool take_kept(XptMachine *m, int pirq)
+{
+    for (guint i = 0; i < m->kept_intx_pirqs->len; i++) {
+        if (g_array_index(m->kept_intx_pirqs, int, i) == pirq) {
+            g_array_remove_index_fast(m->kept_intx_pirqs, i);
+            return true;
+        }
+    }
+    return false;
+}
+
 void xpt_pt_intx_init(XptPtDevice *d)
 {
     XptHv *hv = d->machine->hv;
@@ -82,12 +109,16 @@ void xpt_pt_intx_init(XptPtDevice *d)
     g_autoptr(GError) err = NULL;
     int pirq = -1;
     XptPtDevice *holder = intx_holder(d, irq, -1);
+    d->intx_hot = d->machine->guest_started;
     if (holder) {
         pirq = holder->intx_pirq;    /* shared GSI: already mapped, bind only */
+        d->intx_hot = holder->intx_hot;   /* what matters is when the pirq was mapped */
         xpt_log(XPT_LOG_HV, "%s: host IRQ %d shared with %s: binding its pirq %d", d->who,
                 irq, holder->who, pirq);
     } else if (!xpt_hv_map_pirq(hv, d->who, irq, &pirq, &err)) {
         goto fail;
+    } else {
+        take_kept(d->machine, pirq);  /* mapped again: Xen returned the kept pirq */
     }
     d->intx_pirq = pirq;
     if (pirq > XPT_INTX_MAX_PIRQ) {
@@ -106,6 +137,7 @@ void xpt_pt_intx_init(XptPtDevice *d)
 fail:
     xpt_warn_report("%s; INTx disabled (the guest sees interrupt pin 0; MSI/MSI-X still "
                     "work)", err->message);
+    d->intx_hot = false;          /* a failed set-up leaves nothing (the pirq is unmapped) */
     xpt_pt_intx_release(d);
     host_intx_off(d);
 }
@@ -133,6 +165,15 @@ void xpt_pt_intx_release(XptPtDevice *d)
             d->intx_pirq = -1;
             return;
         }
+        if (d->intx_hot) {
+            xpt_log(XPT_LOG_HV, "%s: pirq %d left mapped (unbound): mapped while the guest "
+                    "ran, it may also carry one of the guest's emulated GSIs, which an unmap "
+                    "would silence (Xen physdev_unmap_pirq → unmap_domain_pirq_emuirq)",
+                    d->who, d->intx_pirq);
+            g_array_append_val(d->machine->kept_intx_pirqs, d->intx_pirq);
+            d->intx_pirq = -1;
+            return;
+        }
         g_autoptr(GError) err = NULL;
         if (!xpt_hv_unmap_pirq(hv, d->who, d->intx_pirq, &err)) {
             xpt_warn_report("%s; will retry", err->message);
@@ -140,4 +181,16 @@ void xpt_pt_intx_release(XptPtDevice *d)
         }
         d->intx_pirq = -1;
     }
+}
+
+void xpt_pt_intx_unmap_kept(XptMachine *m)
+{
+    for (guint i = 0; i < m->kept_intx_pirqs->len; i++) {
+        g_autoptr(GError) err = NULL;
+        int pirq = g_array_index(m->kept_intx_pirqs, int, i);
+        if (!xpt_hv_unmap_pirq(m->hv, "xen-pci-passthrough", pirq, &err)) {
+            xpt_warn_report("%s", err->message);
+        }
+    }
+    g_array_set_size(m->kept_intx_pirqs, 0);
 }

@@ -327,6 +327,7 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     return d;
 
 fail:
+    d->intx_hot = false;              /* a failed attach leaves nothing, its pirq neither */
     pt_unrealize(&d->pci);
     pt_free(&d->pci);
     return NULL;

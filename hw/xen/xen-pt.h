@@ -80,6 +80,7 @@ typedef struct XptPtDevice {
     uint8_t intx_pin;
     int intx_pirq;
     bool intx_bound;
+    bool intx_hot;               /* intx_pirq mapped after the guest started: kept at detach */
     XptPtMsi msi;                /* hw/xen/xen-pt-msi.c */
     XptPtMsix *msix;             /* hw/xen/xen-pt-msix.c; NULL without MSI-X */
 } XptPtDevice;
@@ -150,8 +151,22 @@ void xpt_pt_bars_release(XptPtDevice *d);
  */
 void xpt_pt_intx_init(XptPtDevice *d);
 
-/** xpt_pt_intx_release: unbind, then unmap the INTx pirq (detach). Idempotent; what the
- *  hypervisor refuses stays recorded (one warning), so calling it again retries. */
+/**
+ * xpt_pt_intx_release: unbind, then unmap the INTx pirq (detach). Idempotent; what the
+ * hypervisor refuses stays recorded (one warning), so calling it again retries.
+ * A pirq mapped after the guest started (a hot-plugged device's) is unbound but left
+ * mapped, in m->kept_intx_pirqs: its number is the host GSI, and the guest may have taken
+ * the same pirq for one of its emulated GSIs (Linux with a vector callback maps COM1's,
+ * the SCI's... from pirq 16 up, Xen 4.17 physdev_hvm_map_pirq → get_free_pirq); Xen's
+ * physdev_unmap_pirq would silence that interrupt for good (unmap_domain_pirq_emuirq).
+ * A later attach of the same host GSI takes the pirq back; the machine unmaps the rest
+ * when it ends (xpt_pt_intx_unmap_kept). A failed attach or INTx set-up unmaps at once,
+ * so that it leaves nothing behind.
+ */
 void xpt_pt_intx_release(XptPtDevice *d);
+
+/** xpt_pt_intx_unmap_kept: unmap the pirqs xpt_pt_intx_release left mapped (machine end,
+ *  after its devices are gone); what the hypervisor refuses is warned about and dropped. */
+void xpt_pt_intx_unmap_kept(XptMachine *m);
 
 #endif
