@@ -496,17 +496,23 @@ static char *uhci_device(const char *host, const char *id, unsigned slot)
                            xpt_test_fixture("pciutils-tests/tree-asus-p6t6"));
 }
 
-/* The "intx" binding of guest slot @dev, or NULL. */
-static JsonObject *intx_of_slot(JsonNode *st, unsigned dev)
+/* The first element of the sim state's array @name whose @key is @value, or NULL. */
+static JsonObject *element_with(JsonNode *st, const char *name, const char *key, gint64 value)
 {
-    JsonArray *a = member(st, "intx");
+    JsonArray *a = member(st, name);
     for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *b = json_array_get_object_element(a, i);
-        if (json_object_get_int_member(b, "dev") == dev) {
-            return b;
+        JsonObject *e = json_array_get_object_element(a, i);
+        if (json_object_get_int_member(e, key) == value) {
+            return e;
         }
     }
     return NULL;
+}
+
+/* The "intx" binding of guest slot @dev, or NULL. */
+static JsonObject *intx_of_slot(JsonNode *st, unsigned dev)
+{
+    return element_with(st, "intx", "dev", dev);
 }
 
 static gint64 calls_of(JsonNode *st, const char *op)
@@ -633,19 +639,6 @@ static void test_shared_gsi_hotplug(void)
     xpt_test_finish(qts);                                          /* unmapped, no leak */
 }
 
-/* The guest's side of pirq @pirq in the sim's state ("guest_pirqs"), or NULL. */
-static JsonObject *guest_pirq(JsonNode *st, gint64 pirq)
-{
-    JsonArray *a = member(st, "guest_pirqs");
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *g = json_array_get_object_element(a, i);
-        if (json_object_get_int_member(g, "pirq") == pirq) {
-            return g;
-        }
-    }
-    return NULL;
-}
-
 /*
  * The 82576 of pciutils-tests/cap-pcie-2 as Linux with an I/O APIC sees it: its own
  * lspci -v text says "Interrupt: pin A routed to IRQ 16", while its config byte 0x3C (what
@@ -725,7 +718,7 @@ static void test_intx_hot_pirq_kept(void)
     for (int round = 0; round < 2; round++) {
         nic_hotplug_cycle(qts, qmp, dump, pirq);
         g_autoptr(JsonNode) st = xpt_sim_state(qts);
-        JsonObject *g = guest_pirq(st, pirq);
+        JsonObject *g = element_with(st, "guest_pirqs", "pirq", pirq);   /* guest's side */
         g_assert_nonnull(g);
         g_assert_true(json_object_has_member(g, "gsi"));     /* COM1 still routed */
         g_assert_cmpint(json_object_get_int_member(g, "gsi"), ==, 4);
