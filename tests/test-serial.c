@@ -372,6 +372,55 @@ static void test_irq(void)
     xpt_test_finish(qts);
 }
 
+/*
+ * What Linux 6.1's serial8250_do_startup does at each open of ttyS0 (8250_port.c): clear
+ * and disable the FIFOs, clear the interrupt registers, then the THRE test (IER = ETBEI,
+ * IIR must show the THRE interrupt; IER = 0, IER = ETBEI again, IIR must show it again,
+ * else the port is marked UART_BUG_THRE and polled by a backup timer), then the TXEN test.
+ */
+static void test_linux_startup(void)
+{
+    XptQts *qts = xpt_qts_start("-serial null");
+    for (int open = 0; open < 3; open++) {
+        xpt_outb(qts, FCR, 0x01);
+        xpt_outb(qts, FCR, 0x07);
+        xpt_outb(qts, FCR, 0x00);
+        xpt_inb(qts, LSR);
+        xpt_inb(qts, THR);
+        xpt_inb(qts, IIR);
+        xpt_inb(qts, MSR);
+        g_assert_cmpuint(xpt_inb(qts, LSR), !=, 0xff);
+        g_assert_cmpuint(xpt_inb(qts, LSR) & 0x20, ==, 0x20);     /* wait_for_xmitr */
+        xpt_outb(qts, IER, XPT_UART_IER_THRI);
+        xpt_inb(qts, LCR);                                       /* serial_port_out_sync */
+        uint8_t iir1 = xpt_inb(qts, IIR);
+        xpt_outb(qts, IER, 0);
+        xpt_outb(qts, IER, XPT_UART_IER_THRI);
+        xpt_inb(qts, LCR);
+        uint8_t iir = xpt_inb(qts, IIR);
+        xpt_outb(qts, IER, 0);
+        g_test_message("open %d: iir1 0x%02x iir 0x%02x", open, iir1, iir);
+        g_assert_false(!(iir1 & 1) && (iir & 1));                 /* no UART_BUG_THRE */
+        xpt_outb(qts, LCR, 0x03);
+        xpt_outb(qts, MCR, 0x0b);
+        xpt_outb(qts, IER, XPT_UART_IER_THRI);
+        uint8_t lsr = xpt_inb(qts, LSR);
+        iir = xpt_inb(qts, IIR);
+        xpt_outb(qts, IER, 0);
+        g_assert_false((lsr & 0x40) && (iir & 1));                /* no UART_BUG_TXEN */
+        xpt_inb(qts, LSR);
+        xpt_inb(qts, THR);
+        xpt_inb(qts, IIR);
+        xpt_inb(qts, MSR);
+        xpt_outb(qts, IER, XPT_UART_IER_RLSI | XPT_UART_IER_RDI);
+        /* set_termios: FIFO on, trigger 8; close: IER 0, FIFOs cleared */
+        xpt_outb(qts, FCR, 0x81);
+        xpt_outb(qts, IER, 0);
+        xpt_outb(qts, FCR, 0x07);
+    }
+    xpt_test_finish(qts);
+}
+
 /* A failed set_isa_irq_level is reported and retried at the next change. */
 static void test_irq_fault(void)
 {
@@ -735,6 +784,7 @@ int main(int argc, char **argv)
     g_test_add_func("/serial/loopback", test_loopback);
     g_test_add_func("/serial/fifo", test_fifo);
     g_test_add_func("/serial/irq", test_irq);
+    g_test_add_func("/serial/linux-startup", test_linux_startup);
     g_test_add_func("/serial/irq-fault", test_irq_fault);
     g_test_add_func("/serial/pty-round-trip", test_pty_round_trip);
     g_test_add_func("/serial/flood", test_flood);
