@@ -21,7 +21,8 @@ STAGES=("xl create with xl's defaults" "Linux guest: NVMe and e1000e interrupts 
         "interrupt affinity" "hot-plug in slots 6 and 7" "destroy and create again"
         "PV drivers: Xen platform device and a blkback disk"
         "MSI-X by vector: affinity through Xen's MSI-X table interception"
-        "xl reboot: the guest resets through 0xCF9 and comes back")
+        "xl reboot: the guest resets through 0xCF9 and comes back"
+        "the guest's COM1 on xl console -t serial, before and after hot-plug")
 mkdir -p "$OUT"
 T0=$(date +%s)
 fail_all() {

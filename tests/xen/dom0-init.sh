@@ -121,6 +121,9 @@ disk = [ "phy:/dev/ram0,xvde,w" ]
 # here, and a Linux guest whose xenbus works (through the platform device) waits 30 s
 # for it at boot ("Timeout connecting to device: device/vkbd/0").
 vkb_device = 0
+# COM1 on a pty: libxl passes -serial pty and writes the pty xen-pt-dm names in
+# query-chardev to xenstore, where xl console -t serial finds it (stage 9).
+serial = "pty"
 # Not for xen-pt-dm: under QEMU TCG's emulated SVM (no invariant TSC, so Xen intercepts
 # every guest RDTSC, and no NRIPS) the guest's vCPU was seen resuming with Xen's own
 # registers (xenctx: rip in Xen's text, cs e008) and triple-faulting; a guest that reads
@@ -224,6 +227,38 @@ else
     result $PV_STAGE FAIL "PV drivers: platform device or blkback disk"
 fi
 
+# ---- stage 9: the guest's COM1 through xl console -t serial, before and after hot-plug ----
+# libxl put the pty of xen-pt-dm's query-chardev reply ("serial0", "pty:/dev/pts/N") at
+# /local/domain/N/serial/0/tty (libxl_dm.c device_model_postconfig_chardev), where
+# xl console -t serial finds it. Not interactive (stdin is no tty), xl console copies the
+# guest's output to a file; a line written to the same pty reaches the guest's ttyS0,
+# whose reader (guest-init.sh) answers "pong LINE" on ttyS0.
+# serial_ping WHEN TRIES: a fresh line comes back as "pong LINE" on xl console within 8 s,
+# in one of TRIES tries (the guest's reader may not be up yet).
+serial_ping() {
+    local tty word t try cpid ok=1
+    tty=$(xenstore-read /local/domain/$DOMID/serial/0/tty 2>/dev/null)
+    echo "$1: xenstore /local/domain/$DOMID/serial/0/tty = '$tty'" | ev 9
+    [ -n "$tty" ] && [ -c "$tty" ] || return 1
+    xl console -t serial xpt < /dev/null > /tmp/console.out 2>&1 &
+    cpid=$!
+    sleep 2
+    word=ping-$DOMID-$(now)
+    for try in $(seq $2); do
+        # (a subshell in its own session: pid 1 must not take the pty as its
+        # controlling terminal by opening it)
+        setsid sh -c "printf '%s\\n' '$word' > '$tty'" < /dev/null
+        t=$(( $(now) + 8 ))
+        while [ "$(now)" -lt $t ] && ! grep -a -q "pong $word" /tmp/console.out; do sleep 1; done
+        grep -a -q "pong $word" /tmp/console.out && { ok=0; break; }
+    done
+    kill $cpid 2>/dev/null; wait $cpid 2>/dev/null
+    echo "$1: xl console -t serial got: $(tr -d '\r' < /tmp/console.out | grep -a -v '^$' | tail -1)" | ev 9
+    return $ok
+}
+S9_BEFORE=1
+ready 9 && serial_ping "before hot-plug" 3 && S9_BEFORE=0
+
 # ---- stage 4: hot-plug into the running guest ----
 # seen_in_guest DOMID PATTERN SECONDS: the guest's newest PCI-NOW line matches PATTERN;
 # gone_from_guest: until it no longer does. Both fail at once if the guest died.
@@ -284,6 +319,21 @@ done
 tail -8 $DMLOG 2>/dev/null | ev 4
 [ $ok = 1 ] && result 4 PASS "pci-attach to slots 6 and 7, the guest binds; detach ejects without the 10 s timeout; re-attach" \
             || result 4 FAIL "hot-plug"
+
+# Stage 9 again after stage 4: the hot-plugged devices' host GSIs (here 21 and 23) are
+# pirqs the guest may route its own emulated GSIs through (Linux took pirq 23 for COM1's
+# GSI 4 in every run seen); an unmap of such a pirq at detach would have silenced COM1
+# (hw/xen/xen-pt-intx.c).
+echo "hot-plugged host GSIs: $(cat /sys/bus/pci/devices/$HP1/irq) $(cat /sys/bus/pci/devices/$HP2/irq)" | ev 9
+S9_AFTER=1
+guest_alive && serial_ping "after hot-unplug" 2 && S9_AFTER=0
+if [ $S9_BEFORE = 0 ] && [ $S9_AFTER = 0 ]; then
+    result 9 PASS "xl console -t serial: the guest's ttyS0 (16550A at 0x3F8, IRQ 4) answers on the pty xen-pt-dm reported, before and after the hot-plug stage"
+else
+    grep -a 'char device redirected' $DMLOG 2>/dev/null | tail -1 | ev 9
+    guest_lines $DOMID | grep -a 'serial' | tail -4 | ev 9
+    result 9 FAIL "COM1 did not answer on xl console -t serial ($([ $S9_BEFORE = 0 ] && echo "after the hot-plug stage only" || echo "before the hot-plug stage"))"
+fi
 
 # ---- stage 5: xl shutdown, xl destroy, and create again ----
 # no_dm: no xen-pt-dm process is left (within 10 s).

@@ -82,6 +82,24 @@ PM=$(dd if=/dev/xvde bs=512 count=1 2>/dev/null | head -c 40 | tr -cd 'A-Za-z0-9
 printf 'XPT-PVDISK-ANSWER-%s' "$PM" | dd of=/dev/xvde bs=512 seek=8 conv=notrunc,fsync 2>/dev/null; wrc=$?
 say "pvdisk xvde $( [ -b /dev/xvde ] && echo present || echo absent), marker '$PM', answer write rc=$wrc"
 [ "$pdrv" = xen-platform-pci ] && [ -n "$PM" ] && [ $wrc = 0 ] && say "PVDISK-OK" || say "PVDISK-BAD"
+# ---- stage 9: COM1 answers each line it receives with "pong LINE" (dom0 writes the line
+# to the pty and reads the answer through xl console -t serial). One shell, blocked in
+# read; its IRQ 4 count is reported with each answer. ----
+serial_reader() {
+    stty -F /dev/ttyS0 115200 raw -echo || say "serial: stty failed"
+    exec 3<>/dev/ttyS0
+    while read -r line <&3; do
+        line=${line%$(printf '\r')}
+        echo "GUEST-SERIAL: pong $line" >&3
+        say "serial: pong $line, IRQ 4: $(grep -E '^ *4:' /proc/interrupts)"
+    done
+}
+if [ -c /dev/ttyS0 ]; then
+    say "serial: $(grep '^0:' /proc/tty/driver/serial 2>&1 | cut -d' ' -f2-4)"
+    serial_reader &
+else
+    say "serial: no /dev/ttyS0"
+fi
 
 # ---- stage 4: report PCI devices as they come and go (dom0 hot-plugs them) ----
 # ---- stage 5: power off on the ACPI power button (xl shutdown -F), as acpid would; the
