@@ -122,8 +122,9 @@ TIMEOUT 0
 LABEL linux
   KERNEL vmlinuz
   INITRD initrd.gz
-  APPEND earlyprintk=xen,keep console=hvc0 loglevel=5 rdinit=/init pci=nocrs
+  APPEND earlyprintk=xen,keep console=hvc0 loglevel=5 rdinit=/init irqaffinity=0 pci=nocrs
 CFG
+# irqaffinity=0: interrupts start on vCPU 0, where guest-init.sh opens COM1 (see there).
 mcopy -i "$D" "$R/boot/vmlinuz-$KVER" ::vmlinuz
 mcopy -i "$D" "$OUT/guest-initrd.gz" ::initrd.gz
 mcopy -i "$D" "$OUT/syslinux.cfg" ::syslinux.cfg
