@@ -109,6 +109,9 @@ chmod +x "$G/sbin/poweroff"
 # the device model's PIIX3 reset control, which asks Xen for SHUTDOWN_reboot.
 printf '#!/bin/sh\necho "GUEST: REBOOT asked by the kernel" > /dev/kmsg\nexec /bin/busybox reboot -f\n' > "$G/sbin/reboot"
 chmod +x "$G/sbin/reboot"
+# The shell getty starts on COM1 (stage 9), whatever login name getty passes.
+printf '#!/bin/sh\nexec /bin/sh\n' > "$G/sbin/xpt-console-shell"
+chmod +x "$G/sbin/xpt-console-shell"
 cpio_gz "$G" > "$OUT/guest-initrd.gz"
 
 T=$R/usr/bin; export PATH=$T:$R/usr/sbin:$R/sbin:$PATH MTOOLS_SKIP_CHECK=1

@@ -227,33 +227,36 @@ else
     result $PV_STAGE FAIL "PV drivers: platform device or blkback disk"
 fi
 
-# ---- stage 9: the guest's COM1 through xl console -t serial, before and after hot-plug ----
+# ---- stage 9: a shell on the guest's COM1 through xl console -t serial, before and after
+# hot-plug ----
 # libxl put the pty of xen-pt-dm's query-chardev reply ("serial0", "pty:/dev/pts/N") at
 # /local/domain/N/serial/0/tty (libxl_dm.c device_model_postconfig_chardev), where
 # xl console -t serial finds it. Not interactive (stdin is no tty), xl console copies the
-# guest's output to a file; a line written to the same pty reaches the guest's ttyS0,
-# whose reader (guest-init.sh) answers "pong LINE" on ttyS0.
-# serial_ping WHEN TRIES: a fresh line comes back as "pong LINE" on xl console within 8 s,
-# in one of TRIES tries (the guest's reader may not be up yet).
+# guest's output to a file; a command line written to the same pty reaches the shell
+# getty started on the guest's ttyS0 (guest-init.sh), and its output comes back.
+# serial_ping WHEN TRIES: `echo XPT-$((N+1))` typed on COM1 prints XPT-<N+1> on xl console
+# within 8 s, in one of TRIES tries (getty may not be up yet).
 serial_ping() {
-    local tty word t try cpid ok=1
+    local tty n t try cpid ok=1
     tty=$(xenstore-read /local/domain/$DOMID/serial/0/tty 2>/dev/null)
     echo "$1: xenstore /local/domain/$DOMID/serial/0/tty = '$tty'" | ev 9
     [ -n "$tty" ] && [ -c "$tty" ] || return 1
     xl console -t serial xpt < /dev/null > /tmp/console.out 2>&1 &
     cpid=$!
     sleep 2
-    word=ping-$DOMID-$(now)
+    n=$(now)
     for try in $(seq $2); do
         # (a subshell in its own session: pid 1 must not take the pty as its
         # controlling terminal by opening it)
-        setsid sh -c "printf '%s\\n' '$word' > '$tty'" < /dev/null
+        printf 'echo XPT-$((%s+1)) IRQ4 $(grep " 4:" /proc/interrupts)\r' "$n" > /tmp/cmd
+        setsid sh -c "cat /tmp/cmd > '$tty'" < /dev/null
         t=$(( $(now) + 8 ))
-        while [ "$(now)" -lt $t ] && ! grep -a -q "pong $word" /tmp/console.out; do sleep 1; done
-        grep -a -q "pong $word" /tmp/console.out && { ok=0; break; }
+        while [ "$(now)" -lt $t ] && ! grep -a -q "XPT-$((n + 1)) " /tmp/console.out; do sleep 1; done
+        grep -a -q "XPT-$((n + 1)) " /tmp/console.out && { ok=0; break; }
     done
     kill $cpid 2>/dev/null; wait $cpid 2>/dev/null
-    echo "$1: xl console -t serial got: $(tr -d '\r' < /tmp/console.out | grep -a -v '^$' | tail -1)" | ev 9
+    echo "$1: xl console -t serial got:" | ev 9
+    tr -d '\r' < /tmp/console.out | grep -a -v '^$' | tail -3 | ev 9
     return $ok
 }
 S9_BEFORE=1
@@ -328,11 +331,11 @@ echo "hot-plugged host GSIs: $(cat /sys/bus/pci/devices/$HP1/irq) $(cat /sys/bus
 S9_AFTER=1
 guest_alive && serial_ping "after hot-unplug" 2 && S9_AFTER=0
 if [ $S9_BEFORE = 0 ] && [ $S9_AFTER = 0 ]; then
-    result 9 PASS "xl console -t serial: the guest's ttyS0 (16550A at 0x3F8, IRQ 4) answers on the pty xen-pt-dm reported, before and after the hot-plug stage"
+    result 9 PASS "xl console -t serial: a shell on the guest's ttyS0 (16550A at 0x3F8, IRQ 4) runs what is typed on the pty xen-pt-dm reported, before and after the hot-plug stage"
 else
     grep -a 'char device redirected' $DMLOG 2>/dev/null | tail -1 | ev 9
     guest_lines $DOMID | grep -a 'serial' | tail -4 | ev 9
-    result 9 FAIL "COM1 did not answer on xl console -t serial ($([ $S9_BEFORE = 0 ] && echo "after the hot-plug stage only" || echo "before the hot-plug stage"))"
+    result 9 FAIL "the shell on COM1 did not answer on xl console -t serial ($([ $S9_BEFORE = 0 ] && echo "after the hot-plug stage only" || echo "before the hot-plug stage"))"
 fi
 
 # ---- stage 5: xl shutdown, xl destroy, and create again ----

@@ -91,30 +91,20 @@ say "power button: $(cat /sys/firmware/acpi/interrupts/ff_pwr_btn 2>&1 | tr -s '
 say "READY-FOR-HOTPLUG"
 # (before COM1 is opened: said after it, this line was missing from Xen's console in four
 # runs of five, and dom0 waited for it in vain; why is not known)
-# ---- stage 9: COM1 answers each line it receives with "pong LINE" (dom0 writes the line
-# to the pty and reads the answer through xl console -t serial). One shell, blocked in
-# read; its IRQ 4 count is reported with each answer. ----
-serial_reader() {
-    stty -F /dev/ttyS0 115200 raw -echo || say "serial: stty failed"
-    exec 3<>/dev/ttyS0
-    while read -r line <&3; do
-        line=${line%$(printf '\r')}
-        echo "GUEST-SERIAL: pong $line" >&3
-        say "serial: pong $line, IRQ 4: $(grep -E '^ *4:' /proc/interrupts)"
-    done
-}
+# ---- stage 9: a shell on COM1, as an administrator gets it with xl console -t serial:
+# busybox getty on ttyS0, no login name asked (-n), a local line (-L), the "login"
+# program a shell (/sbin/xpt-console-shell). dom0 types a command there and reads its
+# output back. ----
 # Each open of ttyS0 runs Linux 6.1's THRE test (serial8250_do_startup) with the port lock
 # held and interrupts off on the opening vCPU, but IRQ 4 live (the COM1 of Xen's DSDT is
 # not a shared IRQ). Delivered to the other vCPU, the interrupt's handler reads IIR (which
 # clears a THRE interrupt, as on a 16550A) between the test's two reads, and Linux marks
-# the port UART_BUG_THRE and polls it five times a second, five port accesses each:
-# harmless on a host, but under nested TCG, where an access costs tens of ms, it starved
-# this guest for minutes. So the opener runs on vCPU 0, where IRQ 4 goes too
-# (irqaffinity=0 in syslinux.cfg).
+# the port UART_BUG_THRE and polls it by a timer; one run here was seen doing that. So
+# the opener runs on vCPU 0, where IRQ 4 goes too (irqaffinity=0 in syslinux.cfg).
 taskset -p 1 $$ > /dev/null
 if [ -c /dev/ttyS0 ]; then
     say "serial: $(grep '^0:' /proc/tty/driver/serial 2>&1 | cut -d' ' -f2-4)"
-    serial_reader &
+    getty -n -L -l /sbin/xpt-console-shell 115200 ttyS0 vt100 &
 else
     say "serial: no /dev/ttyS0"
 fi
