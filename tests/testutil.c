@@ -71,16 +71,36 @@ JsonArray *xpt_state_array(JsonNode *state, const char *member)
     return json_object_get_array_member(json_node_get_object(state), member);
 }
 
-JsonObject *xpt_state_msi_binding(JsonNode *state, gint64 pirq)
+JsonObject *xpt_state_find(JsonNode *state, const char *member, const char *key, gint64 value)
 {
-    JsonArray *a = xpt_state_array(state, "msi");
+    JsonArray *a = xpt_state_array(state, member);
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonObject *o = json_array_get_object_element(a, i);
-        if (json_object_get_int_member(o, "pirq") == pirq) {
+        if (json_object_get_int_member(o, key) == value) {
             return o;
         }
     }
     return NULL;
+}
+
+JsonObject *xpt_state_msi_binding(JsonNode *state, gint64 pirq)
+{
+    return xpt_state_find(state, "msi", "pirq", pirq);
+}
+
+guint xpt_state_count_pirqs(JsonNode *state, const char *source, JsonObject **first)
+{
+    JsonArray *a = xpt_state_array(state, "pirqs");
+    guint n = 0;
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *o = json_array_get_object_element(a, i);
+        if (g_strcmp0(json_object_get_string_member(o, "source"), source) == 0) {
+            if (n++ == 0 && first) {
+                *first = o;
+            }
+        }
+    }
+    return n;
 }
 
 GArray *xpt_test_host_writes_at(XptQts *qts, const char *key, unsigned offset)

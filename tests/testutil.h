@@ -50,7 +50,15 @@ GArray *xpt_test_host_writes_at(XptQts *qts, const char *key, unsigned offset);
 /** Whether a "xen-sim state" reply holds the p2m mapping gfn → mfn of @nr pages. */
 bool xpt_state_has_mmio(JsonNode *state, uint64_t gfn, uint64_t mfn, uint64_t nr);
 
+/** The first element of a "xen-sim state" reply's array @member whose integer member
+ *  @key is @value, or NULL. */
+JsonObject *xpt_state_find(JsonNode *state, const char *member, const char *key, gint64 value);
+
 /** The "msi" binding of @pirq in a "xen-sim state" reply, or NULL. */
 JsonObject *xpt_state_msi_binding(JsonNode *state, gint64 pirq);
+
+/** The "pirqs" entries of source @source ("gsi" or "msi"): their count, and the first
+ *  in *@first when @first is not NULL. */
+guint xpt_state_count_pirqs(JsonNode *state, const char *source, JsonObject **first);
 
 #endif
