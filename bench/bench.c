@@ -928,6 +928,28 @@ static void bench_hotplug(bool log)
 
 /* ---- main ---------------------------------------------------------------------------- */
 
+static void add_double(JsonBuilder *b, const char *name, double v)
+{
+    json_builder_set_member_name(b, name);
+    if (isnan(v)) {
+        json_builder_add_null_value(b);
+    } else {
+        json_builder_add_double_value(b, v);
+    }
+}
+
+static void add_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, v);
+}
+
+static void add_int(JsonBuilder *b, const char *name, gint64 v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, v);
+}
+
 static char *machine_description(JsonBuilder *b)
 {
     g_autofree char *cpuinfo = NULL, *meminfo = NULL, *load = NULL;
@@ -947,16 +969,11 @@ static char *machine_description(JsonBuilder *b)
     }
     g_file_get_contents("/proc/loadavg", &load, NULL, NULL);
     g_strchomp(load);
-    json_builder_set_member_name(b, "cpu");
-    json_builder_add_string_value(b, model);
-    json_builder_set_member_name(b, "cpus");
-    json_builder_add_int_value(b, g_get_num_processors());
-    json_builder_set_member_name(b, "memory_mib");
-    json_builder_add_int_value(b, mem_kib / 1024);
-    json_builder_set_member_name(b, "kernel");
-    json_builder_add_string_value(b, u.release);
-    json_builder_set_member_name(b, "loadavg_at_start");
-    json_builder_add_string_value(b, load);
+    add_str(b, "cpu", model);
+    add_int(b, "cpus", g_get_num_processors());
+    add_int(b, "memory_mib", mem_kib / 1024);
+    add_str(b, "kernel", u.release);
+    add_str(b, "loadavg_at_start", load);
     return g_strdup_printf("%s, %d CPUs, %ld MiB, Linux %s, load average at start %s", model,
                            g_get_num_processors(), mem_kib / 1024, u.release, load);
 }
@@ -969,16 +986,6 @@ static bool want(const char *name)
     }
     g_auto(GStrv) names = g_strsplit(opt_only, ",", -1);
     return g_strv_contains((const char *const *)names, name);
-}
-
-static void add_double(JsonBuilder *b, const char *name, double v)
-{
-    json_builder_set_member_name(b, name);
-    if (isnan(v)) {
-        json_builder_add_null_value(b);
-    } else {
-        json_builder_add_double_value(b, v);
-    }
 }
 
 static void fmt(char *buf, size_t len, double v)
@@ -1153,12 +1160,10 @@ int main(int argc, char **argv)
            machine, load, opt_runs, elapsed);
     printf("| section | figure | unit | xen-pt-dm | QEMU 7.2 | QEMU / xen-pt-dm |\n");
     printf("|---|---|---|---:|---:|---:|\n");
-    json_builder_set_member_name(b, "runs");
-    json_builder_add_int_value(b, opt_runs);
+    add_int(b, "runs", opt_runs);
     json_builder_set_member_name(b, "seconds");
     json_builder_add_double_value(b, elapsed);
-    json_builder_set_member_name(b, "loadavg_at_end");
-    json_builder_add_string_value(b, load);
+    add_str(b, "loadavg_at_end", load);
     json_builder_set_member_name(b, "figures");
     json_builder_begin_array(b);
     for (guint i = 0; i < rows->len; i++) {
@@ -1174,12 +1179,9 @@ int main(int argc, char **argv)
         }
         printf("| %s | %s | %s | %s | %s | %s |\n", r->section, r->metric, r->unit, o, q, x);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "section");
-        json_builder_add_string_value(b, r->section);
-        json_builder_set_member_name(b, "figure");
-        json_builder_add_string_value(b, r->metric);
-        json_builder_set_member_name(b, "unit");
-        json_builder_add_string_value(b, r->unit);
+        add_str(b, "section", r->section);
+        add_str(b, "figure", r->metric);
+        add_str(b, "unit", r->unit);
         add_double(b, "xen-pt-dm", r->ours);
         add_double(b, "qemu", r->qemu);
         json_builder_end_object(b);
@@ -1190,10 +1192,8 @@ int main(int argc, char **argv)
     for (guint i = 0; i < scale_points->len; i++) {
         ScalePoint *p = &g_array_index(scale_points, ScalePoint, i);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "series");
-        json_builder_add_string_value(b, p->series);
-        json_builder_set_member_name(b, "devices");
-        json_builder_add_int_value(b, p->n);
+        add_str(b, "series", p->series);
+        add_int(b, "devices", p->n);
         add_double(b, "ms", p->ms);
         add_double(b, "rss_mib", p->rss_mib);
         json_builder_end_object(b);
