@@ -51,7 +51,7 @@ $(CONFIG_MAK): configure $(DEPS_STAMP)
 CORE_SRCS := $(wildcard util/*.c hw/pci/*.c hw/host/*.c hw/xen/*.c hw/i386/*.c hw/char/*.c \
                         xen/*.c qtest/*.c monitor/*.c)
 CORE_SRCS := $(filter-out qtest/client.c qtest/qmp-client.c,$(CORE_SRCS))
-MAIN_SRCS := system/vl.c system/privileges.c system/compat-opts.c system/check-host.c
+MAIN_SRCS := system/vl.c system/cmdline.c system/privileges.c system/compat-opts.c system/check-host.c
 TESTLIB_SRCS := qtest/client.c qtest/qmp-client.c tests/testutil.c tests/guest-fw.c
 TEST_SRCS := $(wildcard tests/test-*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
