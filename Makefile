@@ -178,6 +178,10 @@ $(BENCH_BIN): bench/bench.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS) -lm
 
+# built (not run) by make check, so that a change of the client or the core that breaks it
+# is seen at once
+tests: $(BENCH_BIN)
+
 bench: $(BIN) $(BENCH_BIN)
 	@sh scripts/install-deps.sh qemu-system-x86 valgrind gnuplot-nox
 	@sh bench/run.sh $(BUILD)

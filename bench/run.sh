@@ -20,23 +20,29 @@ echo "make bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(npr
 cat "$out/table.md"
 
 gnuplot <<EOF
-set terminal pngcairo size 1100,440 font "sans,10"
+set terminal pngcairo size 1500,440 font "sans,10"
 set output "docs/performance-startup.png"
 set datafile missing "NaN"
-set multiplot layout 1,2 title "start → QMP greeting → qmp\\\\_capabilities → query-pci → quit (median)"
+set multiplot layout 1,3 title "start-up versus device count (median of the runs)"
 set grid
 set key top left
 set xlabel "devices"
 set xtics (1, 5, 10, 20, 28)
-set ylabel "wall time (ms)"
 set yrange [0:*]
+set title "start → QMP ready (qmp\\_capabilities answered)"
+set ylabel "wall time (ms)"
 plot "$out/scale.dat" using 1:2 with linespoints title "xen-pt-dm, dump backend", \
-     "" using 1:4 with linespoints title "xen-pt-dm, sysfs backend", \
-     "" using 1:6 with linespoints title "QEMU 7.2, e1000s"
-set ylabel "peak RSS (MiB)"
-plot "$out/scale.dat" using 1:3 with linespoints title "xen-pt-dm, dump backend", \
      "" using 1:5 with linespoints title "xen-pt-dm, sysfs backend", \
-     "" using 1:7 with linespoints title "QEMU 7.2, e1000s"
+     "" using 1:8 with linespoints title "QEMU 7.2, e1000s"
+set title "start → qmp\\_capabilities → query-pci → quit"
+plot "$out/scale.dat" using 1:3 with linespoints title "xen-pt-dm, dump backend", \
+     "" using 1:6 with linespoints title "xen-pt-dm, sysfs backend", \
+     "" using 1:9 with linespoints title "QEMU 7.2, e1000s"
+set title "peak RSS"
+set ylabel "MiB"
+plot "$out/scale.dat" using 1:4 with linespoints title "xen-pt-dm, dump backend", \
+     "" using 1:7 with linespoints title "xen-pt-dm, sysfs backend", \
+     "" using 1:10 with linespoints title "QEMU 7.2, e1000s"
 unset multiplot
 EOF
 
