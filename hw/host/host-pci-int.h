@@ -22,7 +22,6 @@ struct XptHostPci {
     struct pci_access *acc; /* sysfs backend: this device's own access */
     struct pci_dev *dev;
     unsigned config_size;
-    uint8_t config[XPT_HOST_CONFIG_SIZE];
     XptHostRegion bars[XPT_HOST_NUM_BARS];
     XptHostRegion rom;
     int irq;
@@ -31,6 +30,9 @@ struct XptHostPci {
     int fault_err[2];
     unsigned fault_count[2];
     bool gone;          /* xpt_host_pci_set_gone: reads all-ones, writes dropped */
+    /* Last, and not zeroed at allocation: only bytes below config_size are ever read
+     * (xpt_host_pci_read/write stop there), and read_config fills them (issue 15). */
+    uint8_t config[XPT_HOST_CONFIG_SIZE];
 };
 
 /**
