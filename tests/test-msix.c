@@ -1229,9 +1229,20 @@ static void test_host_bar_shadow(void)
     XptHostBar *hb = xpt_host_bar_open(&o, &err);
     g_assert_no_error(err);
     g_assert_true(xpt_host_bar_is_shadow(hb));
+    g_assert_cmpstr(xpt_host_bar_path(hb), ==, "");
     g_assert_cmphex(xpt_host_bar_read(hb, 0x4000, 8), ==, 0);
     g_assert_cmphex(xpt_host_bar_read(hb, 0x5ffc, 4), ==, 0);
+    /* The buffer comes with the first non-zero write (issue 15); the bounds hold before
+     * it exists, and a zero written to a shadow never written keeps it all zero. */
+    g_assert_false(xpt_host_bar_write(hb, 0x6000, 1, 4));
+    g_assert_false(xpt_host_bar_write(hb, 0x3ffc, 1, 4));
+    g_assert_false(xpt_host_bar_write(hb, 0x4002, 1, 4));
+    g_assert_cmphex(xpt_host_bar_read(hb, 0x6000, 4), ==, 0xffffffff);
+    g_assert_true(xpt_host_bar_write(hb, 0x4000, 0, 8));
+    g_assert_cmphex(xpt_host_bar_read(hb, 0x4000, 8), ==, 0);
     g_assert_true(xpt_host_bar_write(hb, 0x5ff8, 0x8877665544332211ull, 8));
+    g_assert_cmphex(xpt_host_bar_read(hb, 0x4000, 8), ==, 0);
+    g_assert_cmphex(xpt_host_bar_read(hb, 0x5ff0, 8), ==, 0);
     g_assert_cmphex(xpt_host_bar_read(hb, 0x5ffc, 4), ==, 0x88776655);
     g_assert_cmphex(xpt_host_bar_read(hb, 0x5ff8, 4), ==, 0x44332211);
     g_assert_cmphex(xpt_host_bar_read(hb, 0x6000, 4), ==, 0xffffffff);

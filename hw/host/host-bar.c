@@ -14,14 +14,16 @@
 #define HB_MAX_LEN (16u << 20)
 
 struct XptHostBar {
-    char *path;             /* resource file, "" in shadow mode */
+    char *path;             /* resource file, NULL in shadow mode */
     uint64_t offset;        /* window start, BAR byte offset */
     uint64_t len;           /* window length, bytes */
     bool shadow;
-    uint8_t *shadow_buf;    /* len bytes (shadow mode) */
+    uint8_t *shadow_buf;    /* len bytes (shadow mode), allocated at the first write of
+                             * a non-zero value: until then every byte reads 0 */
     void *map;              /* mmap of the file pages covering the window */
     size_t map_len;
-    uint8_t *win;           /* address of BAR byte @offset inside map or shadow_buf */
+    uint8_t *win;           /* address of BAR byte @offset inside map or shadow_buf
+                             * (NULL while shadow_buf is) */
 };
 
 static uint64_t page_ceil(uint64_t v)
@@ -45,9 +47,8 @@ XptHostBar *xpt_host_bar_open(const XptHostBarOptions *o, GError **errp)
     hb->len = o->len;
     hb->shadow = o->shadow;
     if (o->shadow) {
-        hb->path = g_strdup("");
-        hb->shadow_buf = g_malloc0(o->len);
-        hb->win = hb->shadow_buf;
+        /* No buffer yet: zeroing a page per MSI-X device at attach, for a shadow that
+         * is rarely written, was an eighth of a sysfs device's attach (issue 15). */
         return g_steal_pointer(&hb);
     }
 
@@ -116,7 +117,7 @@ bool xpt_host_bar_is_shadow(const XptHostBar *hb)
 
 const char *xpt_host_bar_path(const XptHostBar *hb)
 {
-    return hb->path;
+    return hb->path ? hb->path : "";
 }
 
 bool xpt_host_bar_access_ok(const XptHostBar *hb, uint64_t offset, unsigned size)
@@ -129,6 +130,9 @@ uint64_t xpt_host_bar_read(XptHostBar *hb, uint64_t offset, unsigned size)
 {
     if (!xpt_host_bar_access_ok(hb, offset, size)) {
         return size == 4 ? 0xFFFFFFFFull : ~0ull;
+    }
+    if (hb->shadow && !hb->win) {
+        return 0;                               /* a shadow never written */
     }
     uint8_t *p = hb->win + (offset - hb->offset);
     if (hb->shadow) {
@@ -148,6 +152,13 @@ bool xpt_host_bar_write(XptHostBar *hb, uint64_t offset, uint64_t val, unsigned 
 {
     if (!xpt_host_bar_access_ok(hb, offset, size)) {
         return false;
+    }
+    if (hb->shadow && !hb->win) {
+        if (!val) {
+            return true;                        /* every byte reads 0 already */
+        }
+        hb->shadow_buf = g_malloc0(hb->len);    /* len ≤ 16 MiB (xpt_host_bar_open) */
+        hb->win = hb->shadow_buf;
     }
     uint8_t *p = hb->win + (offset - hb->offset);
     if (hb->shadow) {
