@@ -52,7 +52,8 @@ CORE_SRCS := $(wildcard util/*.c hw/pci/*.c hw/host/*.c hw/xen/*.c hw/i386/*.c h
                         xen/*.c qtest/*.c monitor/*.c)
 CORE_SRCS := $(filter-out qtest/client.c qtest/qmp-client.c,$(CORE_SRCS))
 MAIN_SRCS := system/vl.c system/cmdline.c system/privileges.c system/compat-opts.c system/check-host.c
-TESTLIB_SRCS := qtest/client.c qtest/qmp-client.c tests/testutil.c tests/guest-fw.c
+TESTLIB_SRCS := qtest/client.c qtest/qmp-client.c tests/testutil.c tests/guest-fw.c \
+                tests/qmp-test-util.c
 TEST_SRCS := $(wildcard tests/test-*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 
@@ -130,7 +131,7 @@ check-sanitize:
 # make check-valgrind: the tests that drive the real binary, with it under valgrind's
 # memcheck (scripts/valgrind-wrapper.sh); an error or a definite leak fails. Not in check.
 VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test-,passthrough irq msix hotplug pt-tree qmp \
-                                                 security badinput)
+                                                 qmp-hotplug qmp-monitors security badinput)
 check-valgrind: tests
 	@sh scripts/check-valgrind.sh $(BUILD) $(VALGRIND_TESTS)
 

@@ -3,7 +3,7 @@
  * ACPI hot-plug hardware as the Xen 4.17 DSDT drives it (reference/toolstack.md §acpi):
  * PIIX4 PM at 00:01.3, GPE0 at 0xAFE0 with the SCI on ISA IRQ 9, the PCI hot-plug
  * registers at 0xAE00 and the CPU presence bitmap at 0xAF00 — end to end through the
- * real binary. Hot-add/remove over QMP is in tests/test-qmp.c.
+ * real binary. Hot-add/remove over QMP is in tests/test-qmp-hotplug.c.
  */
 #include <string.h>
 
