@@ -174,6 +174,11 @@ coverage:
 # binary beside QEMU 7.2 (bench/bench.c; bench/run.sh writes bench/results.json and the
 # figures of docs/performance.md). Timings only: nothing here is asserted by make check.
 BENCH_BIN := $(BUILD)/bench/bench
+BENCH_FLOOR := $(BUILD)/bench/floor
+$(BENCH_FLOOR): bench/floor.c $(CONFIG_MAK)
+	@mkdir -p $(dir $@)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
 $(BENCH_BIN): bench/bench.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
@@ -181,9 +186,9 @@ $(BENCH_BIN): bench/bench.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 
 # built (not run) by make check, so that a change of the client or the core that breaks it
 # is seen at once
-tests: $(BENCH_BIN)
+tests: $(BENCH_BIN) $(BENCH_FLOOR)
 
-bench: $(BIN) $(BENCH_BIN)
+bench: $(BIN) $(BENCH_BIN) $(BENCH_FLOOR)
 	@sh scripts/install-deps.sh qemu-system-x86 valgrind gnuplot-nox
 	@sh bench/run.sh $(BUILD)
 

@@ -6,7 +6,8 @@
  * the project's qtest and QMP client (qtest/client.c, qtest/qmp-client.c), the same
  * client for both:
  *   - start → QMP greeting → qmp_capabilities → query-pci → quit: wall time (also to
- *     "QMP ready", the reply to qmp_capabilities) and peak RSS (wait4's ru_maxrss).
+ *     "QMP ready", the reply to qmp_capabilities) and peak RSS (VmHWM from /proc after
+ *     query-pci); the floor: a program with the same libraries (bench/floor.c).
  *     xen-pt-dm: -accel qtest with one dump-backed 82576 NIC, and with one sysfs-backed
  *     device (the backend of a Xen host); QEMU: -M pc -accel tcg -S -nodefaults with an
  *     e1000 in slot 2 (the issue's peer).
@@ -47,7 +48,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
@@ -80,6 +80,7 @@ static const char *opt_qemu = "qemu-system-x86_64";
 static const char *opt_json;
 static const char *opt_plot;
 static const char *opt_wrap = "bench/callgrind-wrap.sh";
+static const char *opt_floor = "build/bench/floor";
 static const char *opt_only;    /* comma-separated sections, NULL = all */
 static bool have_qemu;
 static bool have_valgrind;
@@ -321,16 +322,22 @@ typedef struct StartResult {
     double total_ms, ready_ms, rss_mib, anon_mib;
 } StartResult;
 
-/* RssAnon of a running process, MiB (NAN if unreadable). */
-static double anon_mib(pid_t pid)
+/*
+ * A "Key:  N kB" line of /proc/PID/status of a running process, in MiB (NAN if
+ * unreadable): VmHWM is the peak RSS of the program itself (since its exec), RssAnon its
+ * private memory. Read from /proc rather than wait4's ru_maxrss, which for a posix_spawn
+ * (vfork) child also counts the pages of the process that spawned it (the kernel's
+ * exec_mmap records the old mm's high-water mark, the spawner's, into the child's maxrss).
+ */
+static double status_mib(pid_t pid, const char *key)
 {
     g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
     g_autofree char *st = NULL;
     if (!g_file_get_contents(path, &st, NULL, NULL)) {
         return NAN;
     }
-    const char *a = strstr(st, "RssAnon:");
-    return a ? g_ascii_strtod(a + strlen("RssAnon:"), NULL) / 1024 : NAN;
+    const char *a = strstr(st, key);
+    return a ? g_ascii_strtod(a + strlen(key), NULL) / 1024 : NAN;
 }
 
 static StartResult start_once(bool qemu, const char *dev_args)
@@ -375,11 +382,11 @@ static StartResult start_once(bool qemu, const char *dev_args)
     double t_ready = now_ns();
     g_autoptr(JsonNode) pci = xpt_qmp_command(qmp, "{\"execute\": \"query-pci\"}");
     g_assert_nonnull(xpt_qmp_reply_return(pci));
-    double anon = anon_mib(pid);
+    double anon = status_mib(pid, "RssAnon:");
+    double hwm = status_mib(pid, "VmHWM:"); /* peak so far; quit only frees */
     g_autoptr(JsonNode) quit = xpt_qmp_command(qmp, "{\"execute\": \"quit\"}");
     int status;
-    struct rusage ru;
-    while (wait4(pid, &status, 0, &ru) < 0) {
+    while (waitpid(pid, &status, 0) < 0) {
         g_assert_cmpint(errno, ==, EINTR);
     }
     double t1 = now_ns();
@@ -394,7 +401,7 @@ static StartResult start_once(bool qemu, const char *dev_args)
         close(qfd);
         unlink(qsock);
     }
-    return (StartResult){ (t1 - t0) / 1e6, (t_ready - t0) / 1e6, ru.ru_maxrss / 1024.0, anon };
+    return (StartResult){ (t1 - t0) / 1e6, (t_ready - t0) / 1e6, hwm, anon };
 }
 
 /*
@@ -457,6 +464,92 @@ static double start_instr(bool qemu, const char *dev_args, bool query)
     const char *sum = strstr(text, "\nsummary: ");
     g_assert_nonnull(sum);
     return g_ascii_strtod(sum + strlen("\nsummary: "), NULL);
+}
+
+/* Wall time (ms) of a command that exits by itself with status 0. */
+static double exit_ms(char **argv)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    double t0 = now_ns();
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) {
+        g_error("bench: cannot start %s: %s", argv[0], g_strerror(rc));
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        g_assert_cmpint(errno, ==, EINTR);
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        g_error("bench: %s exited with status 0x%x", argv[0], status);
+    }
+    return (now_ns() - t0) / 1e6;
+}
+
+/*
+ * The floor of start-up (bench/floor.c: xen-pt-dm's shared libraries loaded, nothing
+ * run): median time from posix_spawn to its main (ms) and its peak RSS (MiB, VmHWM read
+ * while it waits on stdin).
+ */
+static void floor_median(double *ms, double *rss_mib)
+{
+    g_autoptr(GArray) t = g_array_new(FALSE, FALSE, sizeof(double));
+    g_autoptr(GArray) r = g_array_new(FALSE, FALSE, sizeof(double));
+    char *argv[] = { (char *)opt_floor, NULL };
+    for (int i = 0; i <= opt_runs; i++) { /* the first run warms the page cache */
+        int in[2], out[2];
+        g_assert_cmpint(pipe(in), ==, 0);
+        g_assert_cmpint(pipe(out), ==, 0);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+        posix_spawn_file_actions_addclose(&fa, in[1]);
+        posix_spawn_file_actions_addclose(&fa, out[0]);
+        pid_t pid;
+        double t0 = now_ns();
+        int rc = posix_spawn(&pid, opt_floor, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        if (rc) {
+            g_error("bench: cannot start %s: %s", opt_floor, g_strerror(rc));
+        }
+        close(in[0]);
+        close(out[1]);
+        char c;
+        g_assert_cmpint(read(out[0], &c, 1), ==, 1);
+        double v = (now_ns() - t0) / 1e6;
+        double m = status_mib(pid, "VmHWM:");
+        close(in[1]);
+        close(out[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0) {
+            g_assert_cmpint(errno, ==, EINTR);
+        }
+        g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        if (i > 0) {
+            g_array_append_val(t, v);
+            g_array_append_val(r, m);
+        }
+    }
+    *ms = median(t);
+    *rss_mib = median(r);
+}
+
+/* Median wall time (ms) of `xen-pt-dm --version`: the libraries, relocation and exit. */
+static double version_ms(void)
+{
+    g_autoptr(GArray) t = g_array_new(FALSE, FALSE, sizeof(double));
+    char *argv[] = { (char *)opt_ours, (char *)"--version", NULL };
+    for (int i = 0; i <= opt_runs; i++) {
+        double v = exit_ms(argv);
+        if (i > 0) {
+            g_array_append_val(t, v);
+        }
+    }
+    return median(t);
 }
 
 static StartResult start_median(bool qemu, const char *dev_args)
@@ -787,12 +880,7 @@ static void bench_msix2048(const char *dump)
         calls = sim_calls(s.qts, NULL) - c0;
         g_autoptr(JsonNode) state = xpt_sim_state(s.qts);
         bound = json_array_get_length(xpt_state_array(state, "msi"));
-        g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)xpt_qts_pid(s.qts));
-        g_autofree char *st = NULL;
-        g_assert_true(g_file_get_contents(path, &st, NULL, NULL));
-        const char *hwm = strstr(st, "VmHWM:");
-        double kib = hwm ? g_ascii_strtod(hwm + 6, NULL) : NAN;
-        double mib = kib / 1024;
+        double mib = status_mib(xpt_qts_pid(s.qts), "VmHWM:");
         g_array_append_val(rss, mib);
         sess_end(&s, NULL, NULL);
     }
@@ -1014,6 +1102,8 @@ int main(int argc, char **argv)
         { "ours", 0, 0, G_OPTION_ARG_FILENAME, &opt_ours, "xen-pt-dm binary", "PATH" },
         { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &opt_qemu, "QEMU binary (\"\" = none)", "PATH" },
         { "wrapper", 0, 0, G_OPTION_ARG_FILENAME, &opt_wrap, "callgrind wrapper", "PATH" },
+        { "floor", 0, 0, G_OPTION_ARG_FILENAME, &opt_floor,
+          "a program with xen-pt-dm's libraries that exits at once (bench/floor.c)", "PATH" },
         { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt_json, "write the results here", "FILE" },
         { "plot-data", 0, 0, G_OPTION_ARG_FILENAME, &opt_plot, "gnuplot data file", "FILE" },
         { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only,
@@ -1037,6 +1127,8 @@ int main(int argc, char **argv)
     have_valgrind = vg_path != NULL;
     g_autofree char *ours_abs = g_canonicalize_filename(opt_ours, NULL);
     g_autofree char *wrap_abs = g_canonicalize_filename(opt_wrap, NULL);
+    g_autofree char *floor_abs = g_canonicalize_filename(opt_floor, NULL);
+    opt_floor = floor_abs;
     opt_ours = ours_abs;
     opt_wrap = wrap_abs;
     if (have_qemu) {
@@ -1088,6 +1180,14 @@ int main(int argc, char **argv)
             row("start-up", m3, "MiB", r->rss_mib, q.rss_mib);
             row("start-up", m4, "MiB", r->anon_mib, q.anon_mib);
         }
+        /* the floor: the same shared libraries loaded, nothing run */
+        double fms, frss;
+        floor_median(&fms, &frss);
+        row("start-up", "floor: a program loading the same shared libraries, start → main "
+            "(bench/floor.c)", "ms", fms, NAN);
+        row("start-up", "floor: a program loading the same shared libraries, peak RSS",
+            "MiB", frss, NAN);
+        row("start-up", "xen-pt-dm --version: start → exit", "ms", version_ms(), NAN);
         if (have_valgrind) {
             double qi = have_qemu ? start_instr(true, "-device e1000,addr=2", true) / 1e6 : NAN;
             row("start-up", "instructions, start → quit; 82576 from a dump", "Minstr",

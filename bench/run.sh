@@ -15,7 +15,8 @@ mkdir -p "$out"
 
 echo "make bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 # shellcheck disable=SC2086
-"$out/bench" --ours "$BUILD/xen-pt-dm" --wrapper bench/callgrind-wrap.sh \
+"$out/bench" --ours "$BUILD/xen-pt-dm" --floor "$BUILD/bench/floor" \
+    --wrapper bench/callgrind-wrap.sh \
     --json bench/results.json --plot-data "$out/scale.dat" ${BENCH_ARGS:-} >"$out/table.md"
 cat "$out/table.md"
 
