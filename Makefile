@@ -93,6 +93,14 @@ $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
+# The ioreq dispatcher's tests (tests/test-ioreq*.c) share tests/ioreq-fixture.c.
+IOREQ_TEST_BINS := $(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS))
+$(IOREQ_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/ioreq-fixture.o $(TESTLIB_OBJS) \
+                    $(LIBCORE) $(CONFIG_MAK)
+	@mkdir -p $(dir $@)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/ioreq-fixture.o $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
+
 # The fuzzer's replay (tests/test-fuzz-replay.c) links the harness of tests/fuzz/.
 FUZZ_HARNESS_OBJS := $(BUILD)/tests/fuzz/fuzz-guest.o $(BUILD)/tests/host-policy.o
 $(BUILD)/tests/test-fuzz-replay: tests/test-fuzz-replay.c $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(CONFIG_MAK)
