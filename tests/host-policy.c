@@ -177,7 +177,7 @@ static const char *check_byte(XptHostPolicy *p, XptPtDevice *d, unsigned a, uint
     }
     unsigned ri = rf->byte_reg[a];
     if (ri) {
-        const XptReg *r = &g_array_index(rf->regs, XptReg, ri - 1);
+        const XptReg *r = &rf->regs[ri - 1];
         unsigned k = a - r->addr;
         uint32_t pt = ~r->emu_mask & ~r->ro_mask & ~r->res_mask;
         allowed = (uint8_t)(pt >> (8 * k)) | forced_bits(rf, r, k);

@@ -119,6 +119,13 @@ static uint8_t next_visible(const XptRegFile *rf, unsigned group_index)
     return 0;
 }
 
+/* Append @reg; the array was sized for every row of every group (xpt_regfile_init). */
+static void push_reg(XptRegFile *rf, const XptReg *reg)
+{
+    g_assert(rf->n_regs < rf->max_regs);
+    rf->regs[rf->n_regs++] = *reg;
+}
+
 static bool add_reg(XptRegFile *rf, const XptRegInfo *row, unsigned base, unsigned grp_size,
                     GError **errp)
 {
@@ -148,9 +155,9 @@ static bool add_reg(XptRegFile *rf, const XptRegInfo *row, unsigned base, unsign
             return false;
         }
     }
-    g_array_append_val(rf->regs, reg);
+    push_reg(rf, &reg);
     for (unsigned b = 0; b < row->size; b++) {
-        rf->byte_reg[addr + b] = rf->regs->len;
+        rf->byte_reg[addr + b] = (uint16_t)rf->n_regs;
     }
     return true;
 }
@@ -164,7 +171,6 @@ bool xpt_regfile_init(XptRegFile *rf, const XptRegGroupInfo *const *tables, void
     rf->who = who;
     rf->host = host;
     rf->permissive = permissive;
-    rf->regs = g_array_new(FALSE, TRUE, sizeof(XptReg));
     rf->drop_rl = (XptRateLimit)XPT_RATELIMIT_INIT(1, 60000);
 
     g_assert(tables[0] && tables[0]->cap_id == XPT_REG_HEADER_ID);
@@ -172,11 +178,22 @@ bool xpt_regfile_init(XptRegFile *rf, const XptRegGroupInfo *const *tables, void
     rf->n_groups = 1;
     discover_groups(rf, tables);
 
+    /* Room for every row of every group (and each capability's ID and next pointer)
+     * from the start: one allocation instead of one per doubling (issue 15). */
+    guint rows = 0;
+    for (unsigned gi = 0; gi < rf->n_groups; gi++) {
+        const XptRegInfo *row = rf->groups[gi].info->regs;
+        rows += 2;
+        for (; row && row->size; row++) {
+            rows++;
+        }
+    }
+    rf->regs = g_new(XptReg, rows);
+    rf->max_regs = rows;
+
     for (unsigned gi = 0; gi < rf->n_groups; gi++) {
         XptRegGroup *g = &rf->groups[gi];
-        for (unsigned b = 0; b < g->size; b++) {
-            rf->byte_group[g->base + b] = gi + 1;
-        }
+        memset(&rf->byte_group[g->base], (int)(gi + 1), g->size);  /* base + size ≤ 0x100 */
         if (g->info->type != XPT_GRP_EMU) {
             continue;
         }
@@ -184,14 +201,14 @@ bool xpt_regfile_init(XptRegFile *rf, const XptRegGroupInfo *const *tables, void
             XptReg id = {
                 .info = &cap_id_row, .addr = g->base, .size = 1, .ro_mask = 0xFF,
             };
-            g_array_append_val(rf->regs, id);
-            rf->byte_reg[g->base] = rf->regs->len;
+            push_reg(rf, &id);
+            rf->byte_reg[g->base] = (uint16_t)rf->n_regs;
             XptReg next = {
                 .info = &next_ptr_row, .addr = g->base + 1, .size = 1,
                 .val = next_visible(rf, gi), .ro_mask = 0xFF, .emu_mask = 0xFF,
             };
-            g_array_append_val(rf->regs, next);
-            rf->byte_reg[g->base + 1] = rf->regs->len;
+            push_reg(rf, &next);
+            rf->byte_reg[g->base + 1] = (uint16_t)rf->n_regs;
         }
         for (const XptRegInfo *row = g->info->regs; row && row->size; row++) {
             if (!add_reg(rf, row, g->base, g->size, errp)) {
@@ -205,10 +222,8 @@ bool xpt_regfile_init(XptRegFile *rf, const XptRegGroupInfo *const *tables, void
 
 void xpt_regfile_destroy(XptRegFile *rf)
 {
-    if (rf->regs) {
-        g_array_free(rf->regs, TRUE);
-        rf->regs = NULL;
-    }
+    g_clear_pointer(&rf->regs, g_free);
+    rf->n_regs = rf->max_regs = 0;
 }
 
 XptReg *xpt_regfile_reg(XptRegFile *rf, unsigned addr)
@@ -216,7 +231,7 @@ XptReg *xpt_regfile_reg(XptRegFile *rf, unsigned addr)
     if (addr >= 0x100 || !rf->byte_reg[addr]) {
         return NULL;
     }
-    XptReg *r = &g_array_index(rf->regs, XptReg, rf->byte_reg[addr] - 1);
+    XptReg *r = &rf->regs[rf->byte_reg[addr] - 1];
     return r->addr == addr ? r : NULL;
 }
 
@@ -239,7 +254,7 @@ static bool hardwired(const XptRegFile *rf, unsigned addr)
 static XptReg *reg_at(XptRegFile *rf, unsigned addr)
 {
     unsigned i = rf->byte_reg[addr];
-    return i ? &g_array_index(rf->regs, XptReg, i - 1) : NULL;
+    return i ? &rf->regs[i - 1] : NULL;
 }
 
 uint32_t xpt_regfile_read(XptRegFile *rf, unsigned offset, unsigned len)

@@ -123,7 +123,8 @@ struct XptRegFile {
     unsigned n_groups;
     uint8_t visible[XPT_REGFILE_MAX_GROUPS]; /* indexes of visible capability groups, chain order */
     unsigned n_visible;
-    GArray *regs;                   /* XptReg */
+    XptReg *regs;                   /* n_regs registers, room for max_regs */
+    unsigned n_regs, max_regs;
     uint16_t byte_reg[256];         /* register index + 1 covering each byte; 0 = none */
     uint8_t byte_group[256];        /* group index + 1; 0 = none */
     XptRateLimit drop_rl;           /* dropped-write warnings (XSA-130) */
