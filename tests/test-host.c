@@ -295,6 +295,23 @@ static void test_dump_tree_asus_selected(void)
     g_assert_cmpint(g_unlink(file), ==, 0);
 }
 
+/* The SBDF the messages give, for every hex digit and the widest fields: as "%04x:%02x:
+ * %02x.%u" would print it (host-pci.c formats it by hand, issue 15). */
+static void test_sbdf_text(void)
+{
+    static const char *const cases[][2] = {
+        { "ABCD:EF:1f.7", "abcd:ef:1f.7" }, { "0123:45:06.0", "0123:45:06.0" },
+        { "89:1A.3", "0000:89:1a.3" },      { "ffff:ff:1F.7", "ffff:ff:1f.7" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_assert_null(open_dump(dump_path("tree-fsl-p2020"), cases[i][0], &err));
+        g_assert_error(err, XPT_ERROR, XPT_ERROR_NOT_FOUND);
+        g_autofree char *want = g_strdup_printf("%s: no such device in dump ", cases[i][1]);
+        g_assert_true(g_str_has_prefix(err->message, want));
+    }
+}
+
 /* Freescale P2020: the TI xHCI in PCI domain 2. */
 static void test_dump_tree_fsl_domain2(void)
 {
@@ -1186,6 +1203,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/host/dump/82576", test_dump_82576);
+    g_test_add_func("/host/sbdf-text", test_sbdf_text);
     g_test_add_func("/host/sysfs/files-read", test_sysfs_files_read);
     g_test_add_func("/host/dump/nvme-64bit", test_dump_nvme_64bit);
     g_test_add_func("/host/dump/rc-integrated-endpoint", test_dump_rc_integrated_endpoint);

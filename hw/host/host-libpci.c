@@ -110,7 +110,7 @@ static bool libpci_guard(LibpciOp *op, char why[XPT_LIBPCI_MSG_LEN])
     return true;
 }
 
-struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
+struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_bus_pci,
                                   bool writeable, const char *who, GError **errp)
 {
     struct pci_access *acc = pci_alloc();
@@ -128,9 +128,8 @@ struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
         acc->method = PCI_ACCESS_DUMP;
         rc = pci_set_param(acc, (char *)"dump.name", (char *)dump_file);
     } else {
-        g_autofree char *bus_pci = g_build_filename(sysfs_root, "bus", "pci", NULL);
         acc->method = PCI_ACCESS_SYS_BUS_PCI;
-        rc = pci_set_param(acc, (char *)"sysfs.path", bus_pci);
+        rc = pci_set_param(acc, (char *)"sysfs.path", (char *)sysfs_bus_pci);
     }
     if (rc) {
         g_set_error(errp, XPT_ERROR, XPT_ERROR_FAILED,

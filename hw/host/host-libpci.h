@@ -21,14 +21,15 @@
 
 /**
  * xpt_libpci_new: a pci_access with non-exiting callbacks and debugging off, for the
- * dump method on @dump_file when it is non-NULL, else the sysfs method on the tree
- * rooted at @sysfs_root (sysfs.path = @sysfs_root/bus/pci). @writeable (sysfs only):
+ * dump method on @dump_file when it is non-NULL, else the sysfs method on the folder
+ * @sysfs_bus_pci (sysfs.path: a sysfs root's "bus/pci", which the caller has built
+ * anyway, so that it is built once per device). @writeable (sysfs only):
  * config files are opened read-write from the first access (devices the model writes:
  * the xen accelerator), so the open happens at attach, before privileges are dropped.
  * Not initialised yet. Fails (XPT_ERROR_FAILED, naming @who) only if libpci lacks the
  * method.
  */
-struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_root,
+struct pci_access *xpt_libpci_new(const char *dump_file, const char *sysfs_bus_pci,
                                   bool writeable, const char *who, GError **errp);
 
 /** xpt_libpci_init_scan: pci_init() and pci_scan_bus(); false with @why on error. */

@@ -282,7 +282,9 @@ XptHostTree *xpt_host_tree_scan(const char *sysfs_dir, const char *dump_file,
     } else if (!check_sysfs_tree(t->source, errp)) {
         return NULL;
     }
-    struct pci_access *acc = xpt_libpci_new(dump_file, t->source, false, t->source, errp);
+    g_autofree char *bus_pci = t->is_dump ? NULL
+                               : g_build_filename(t->source, "bus", "pci", NULL);
+    struct pci_access *acc = xpt_libpci_new(dump_file, bus_pci, false, t->source, errp);
     if (!acc) {
         return NULL;
     }

@@ -387,7 +387,7 @@ bool xpt_pt_msix_init(XptPtDevice *d, GError **errp)
     m->trap_off = o.offset;
     m->trap_len = o.len;
     m->host_base = h->base;
-    m->region_name = g_strdup_printf("%s MSI-X table", d->who);
+    m->region_name = g_strconcat(d->who, " MSI-X table", NULL);
     m->access_rl = (XptRateLimit)XPT_RATELIMIT_INIT(10, 1000);
     m->host_bar = g_steal_pointer(&hb);
     m->entries = g_new0(XptPtMsixEntry, nr);

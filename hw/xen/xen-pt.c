@@ -298,7 +298,7 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     if (!d->host) {
         goto fail;
     }
-    d->who = id && *id ? g_strdup_printf("%s (id %s)", xpt_host_pci_sbdf(d->host), id)
+    d->who = id && *id ? g_strconcat(xpt_host_pci_sbdf(d->host), " (id ", id, ")", NULL)
                        : g_strdup(xpt_host_pci_sbdf(d->host));
     others = attached_devices(d);     /* both checks, one walk */
     if (!check_not_attached(d, others, errp) || !load_rom(d, errp) ||
