@@ -100,7 +100,8 @@ typedef struct HostSpan {
     uint64_t tfs, tfe;
 } HostSpan;
 
-static void add_spans(GArray *spans, const XptPtDevice *d)
+/* Append @d's spans (6 at most: its BARs 0-5) at @spans + *n. */
+static void add_spans(HostSpan *spans, size_t *n, const XptPtDevice *d)
 {
     for (unsigned i = 0; i < 6; i++) {
         const XptPtBar *b = &d->bars[i];
@@ -118,7 +119,7 @@ static void add_spans(GArray *spans, const XptPtDevice *d)
             .tfs = (h->base + b->skip_first) >> XPT_PAGE_SHIFT,
             .tfe = (h->base + b->skip_last) >> XPT_PAGE_SHIFT,
         };
-        g_array_append_val(spans, x);
+        spans[(*n)++] = x;
     }
 }
 
@@ -138,45 +139,62 @@ static bool maps_table_of(const HostSpan *a, const HostSpan *b)
     return a->fs <= b->tfe && b->tfs <= a->fe;
 }
 
+/* Span @a of @d against span @b (of @d, or of another device; @later: @b comes after
+ * @a in the order the spans are checked, so the symmetric tests are made once). */
+static bool check_pair(XptPtDevice *d, const HostSpan *a, const HostSpan *b, bool later,
+                       GError **errp)
+{
+    if (a == b || a->io != b->io) {
+        return true;
+    }
+    /* unaligned-bars=on (either device) accepts sharing a page, nothing more */
+    bool shared_page_ok = d->props.unaligned_bars || b->d->props.unaligned_bars;
+    const char *why = NULL;
+    if (later && a->s <= b->e && b->s <= a->e) {
+        why = "overlaps";
+    } else if (later && !a->io && !shared_page_ok && a->fs <= b->fe && b->fs <= a->fe) {
+        why = "shares a host page with";
+    } else if (maps_table_of(a, b) || maps_table_of(b, a)) {
+        why = "maps the MSI-X table page of";
+    }
+    if (!why) {
+        return true;
+    }
+    bool table = why[0] == 'm';
+    const HostSpan *p = table && maps_table_of(b, a) && !maps_table_of(a, b) ? b : a;
+    const HostSpan *q = p == a ? b : a;
+    g_autofree char *pn = span_name(p, d), *qn = span_name(q, d);
+    g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
+                "%s: host %s %s %s: the host's BAR layout is broken (the guest "
+                "would reach the same registers twice, or the MSI-X table); "
+                "fix the host's resource assignment (lspci -vv shows it) or pass "
+                "through another device", d->who, pn, why, qn);
+    return false;
+}
+
 bool xpt_pt_bars_check_host(XptPtDevice *d, const XptPtDevice *const *others, size_t n,
                             GError **errp)
 {
-    g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(HostSpan));
-    add_spans(spans, d);
-    guint own = spans->len;
-    for (size_t k = 0; k < n; k++) {
-        add_spans(spans, others[k]);
-    }
-    for (guint i = 0; i < own; i++) {
-        const HostSpan *a = &g_array_index(spans, HostSpan, i);
-        for (guint j = 0; j < spans->len; j++) {
-            const HostSpan *b = &g_array_index(spans, HostSpan, j);
-            if (j == i || a->io != b->io) {
-                continue;
+    /* Each of @d's spans against @d's other spans, then against each other device's in
+     * turn: the spans live on the stack, 6 at most per device, instead of an array of
+     * every device's grown span by span at each attach (issue 15). */
+    HostSpan own[6], other[6];
+    size_t n_own = 0;
+    add_spans(own, &n_own, d);
+    for (size_t i = 0; i < n_own; i++) {
+        for (size_t j = 0; j < n_own; j++) {
+            if (!check_pair(d, &own[i], &own[j], j > i, errp)) {
+                return false;
             }
-            /* unaligned-bars=on (either device) accepts sharing a page, nothing more */
-            bool shared_page_ok = d->props.unaligned_bars || b->d->props.unaligned_bars;
-            const char *why = NULL;
-            if (j > i && a->s <= b->e && b->s <= a->e) {
-                why = "overlaps";
-            } else if (j > i && !a->io && !shared_page_ok && a->fs <= b->fe && b->fs <= a->fe) {
-                why = "shares a host page with";
-            } else if (maps_table_of(a, b) || maps_table_of(b, a)) {
-                why = "maps the MSI-X table page of";
+        }
+        for (size_t k = 0; k < n; k++) {
+            size_t n_other = 0;
+            add_spans(other, &n_other, others[k]);
+            for (size_t j = 0; j < n_other; j++) {
+                if (!check_pair(d, &own[i], &other[j], true, errp)) {
+                    return false;
+                }
             }
-            if (!why) {
-                continue;
-            }
-            bool table = why[0] == 'm';
-            const HostSpan *p = table && maps_table_of(b, a) && !maps_table_of(a, b) ? b : a;
-            const HostSpan *q = p == a ? b : a;
-            g_autofree char *pn = span_name(p, d), *qn = span_name(q, d);
-            g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
-                        "%s: host %s %s %s: the host's BAR layout is broken (the guest "
-                        "would reach the same registers twice, or the MSI-X table); "
-                        "fix the host's resource assignment (lspci -vv shows it) or pass "
-                        "through another device", d->who, pn, why, qn);
-            return false;
         }
     }
     return true;
