@@ -52,8 +52,7 @@ CORE_SRCS := $(wildcard util/*.c hw/pci/*.c hw/host/*.c hw/xen/*.c hw/i386/*.c h
                         xen/*.c qtest/*.c monitor/*.c)
 CORE_SRCS := $(filter-out qtest/client.c qtest/qmp-client.c,$(CORE_SRCS))
 MAIN_SRCS := system/vl.c system/cmdline.c system/privileges.c system/compat-opts.c system/check-host.c
-TESTLIB_SRCS := qtest/client.c qtest/qmp-client.c tests/testutil.c tests/guest-fw.c \
-                tests/qmp-test-util.c
+TESTLIB_SRCS := qtest/client.c qtest/qmp-client.c tests/testutil.c tests/guest-fw.c
 TEST_SRCS := $(wildcard tests/test-*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 
@@ -82,24 +81,23 @@ $(BIN): $(MAIN_OBJS) $(LIBCORE)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LIBCORE) $(PKG_LIBS)
 
+# A test program links its own tests/test-*.c, TESTLIB_OBJS and the objects its family
+# shares (the prerequisites below).
 $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBCORE) $(PKG_LIBS)
+
+# Test families: the QMP tests share tests/qmp-test-util.c, the ioreq dispatcher's tests
+# their fixture tests/ioreq-fixture.c.
+$(filter $(BUILD)/tests/test-qmp%,$(TEST_BINS)): $(BUILD)/tests/qmp-test-util.o
+$(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS)): $(BUILD)/tests/ioreq-fixture.o
 
 # The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
 $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
-
-# The ioreq dispatcher's tests (tests/test-ioreq*.c) share tests/ioreq-fixture.c.
-IOREQ_TEST_BINS := $(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS))
-$(IOREQ_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/ioreq-fixture.o $(TESTLIB_OBJS) \
-                    $(LIBCORE) $(CONFIG_MAK)
-	@mkdir -p $(dir $@)
-	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/ioreq-fixture.o $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS)
 
 # The fuzzer's replay (tests/test-fuzz-replay.c) links the harness of tests/fuzz/.
 FUZZ_HARNESS_OBJS := $(BUILD)/tests/fuzz/fuzz-guest.o $(BUILD)/tests/host-policy.o
