@@ -167,6 +167,24 @@ static void test_opts_escape(void)
     }
 }
 
+/* Shorthands, escapes and a repeated key in one string: the pairs are cut out of one
+ * copy of it, with room for one pair more than it has commas (util/opts.c). */
+static void test_opts_in_place(void)
+{
+    g_autoptr(XptOpts) opts = parse_ok("e1000,a,b=,,,,,c,a=2,d", "driver");
+    g_autofree char *keys = keys_joined(opts);
+    g_assert_cmpstr(keys, ==, "driver|a|b|c|d");
+    g_assert_cmpstr(xpt_opts_get(opts, "driver"), ==, "e1000");
+    g_assert_cmpstr(xpt_opts_get(opts, "a"), ==, "2");
+    g_assert_cmpstr(xpt_opts_get(opts, "b"), ==, ",,");
+    g_assert_cmpstr(xpt_opts_get(opts, "c"), ==, "on");
+    g_assert_cmpstr(xpt_opts_get(opts, "d"), ==, "on");
+    g_autoptr(XptOpts) full = parse_ok("k=1,b,c", NULL);    /* as many pairs as room */
+    g_autofree char *full_keys = keys_joined(full);
+    g_assert_cmpstr(full_keys, ==, "k|b|c");
+    g_assert_cmpstr(xpt_opts_get(full, "c"), ==, "on");
+}
+
 static void test_opts_structure(void)
 {
     {
@@ -692,6 +710,7 @@ int main(int argc, char **argv)
     g_test_add_func("/opts/device", test_opts_device);
     g_test_add_func("/opts/implied", test_opts_implied);
     g_test_add_func("/opts/escape", test_opts_escape);
+    g_test_add_func("/opts/in-place", test_opts_in_place);
     g_test_add_func("/opts/structure", test_opts_structure);
     g_test_add_func("/opts/malformed", test_opts_malformed);
     g_test_add_func("/opts/bool", test_opts_bool);

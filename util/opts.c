@@ -9,28 +9,28 @@
 #include "util/error.h"
 
 typedef struct {
-    char *key;
-    char *value;
+    const char *key;    /* both point into XptOpts's text */
+    const char *value;
     bool used;
 } XptOpt;
 
+/*
+ * One allocation per option string (issue 15: an attach's -device string cost four
+ * allocations per key before): the struct, then room for every key=value pair the
+ * string can hold (one more than its commas), then the string, which is cut into its
+ * keys and values in place (the ",," of a value unescaped into fewer bytes), the
+ * implied key, and "on" for the boolean shorthand.
+ */
 struct XptOpts {
-    GPtrArray *opts; /* of XptOpt, in order of first appearance */
+    guint len, max;     /* pairs, in order of first appearance; room for max */
+    XptOpt *opts;
+    char *text;
 };
-
-static void opt_free(gpointer p)
-{
-    XptOpt *opt = p;
-
-    g_free(opt->key);
-    g_free(opt->value);
-    g_free(opt);
-}
 
 static XptOpt *opts_find(XptOpts *opts, const char *key)
 {
-    for (guint i = 0; i < opts->opts->len; i++) {
-        XptOpt *opt = g_ptr_array_index(opts->opts, i);
+    for (guint i = 0; i < opts->len; i++) {
+        XptOpt *opt = &opts->opts[i];
         if (g_str_equal(opt->key, key)) {
             return opt;
         }
@@ -38,83 +38,95 @@ static XptOpt *opts_find(XptOpts *opts, const char *key)
     return NULL;
 }
 
-/* Takes ownership of @key and @value. Duplicate key: the new value replaces the old. */
-static void opts_set(XptOpts *opts, char *key, char *value)
+/* Duplicate key: the new value replaces the old. The room was counted at the parse. */
+static void opts_set(XptOpts *opts, const char *key, const char *value)
 {
     XptOpt *opt = opts_find(opts, key);
 
     if (opt) {
-        g_free(key);
-        g_free(opt->value);
         opt->value = value;
         opt->used = false;
         return;
     }
-    opt = g_new0(XptOpt, 1);
-    opt->key = key;
-    opt->value = value;
-    g_ptr_array_add(opts->opts, opt);
+    g_assert(opts->len < opts->max);
+    opts->opts[opts->len++] = (XptOpt){ .key = key, .value = value };
 }
 
 /*
- * A value runs to the next single ',' or the end; ",," is a literal comma.
- * Returns the position of the terminating ',' or NUL.
+ * A value runs to the next single ',' or the end; ",," is a literal comma. The value
+ * is unescaped in place and NUL-terminated; returns the position after it, past its
+ * ',' if one ended it.
  */
-static const char *parse_value(const char *p, char **value)
+static char *parse_value(char *p, const char **value)
 {
-    const char *end = p;
+    char *end = p;
     while (*end && (end[0] != ',' || end[1] == ',')) {
         end += end[0] == ',' ? 2 : 1;
     }
-    /* one allocation of the value's length, not a GString grown a byte at a time */
-    char *v = g_malloc((size_t)(end - p) + 1), *o = v;
+    bool comma = *end == ',';
+    char *o = p;
     for (const char *q = p; q < end; q++) {
         *o++ = *q;
         q += *q == ',';     /* ",," → "," */
     }
-    *o = '\0';
-    *value = v;
-    return end;
+    *o = '\0';              /* o <= end: never past the value's own bytes */
+    *value = p;
+    return end + comma;
 }
 
 XptOpts *xpt_opts_parse(const char *str, const char *implied_key, GError **errp)
 {
-    g_autoptr(XptOpts) opts = g_new0(XptOpts, 1);
-    const char *p = str ? str : "";
+    const char *src = str ? str : "";
+    size_t len = strlen(src), ilen = implied_key ? strlen(implied_key) + 1 : 0;
+    size_t max = 1;
+    for (const char *c = src; (c = strchr(c, ',')); c++) {
+        max++;
+    }
+    g_autoptr(XptOpts) opts = g_malloc(sizeof(XptOpts) + max * sizeof(XptOpt) + len + 1 +
+                                       ilen + sizeof("on"));
+    opts->len = 0;
+    opts->max = (guint)max;
+    opts->opts = (XptOpt *)(opts + 1);
+    opts->text = (char *)(opts->opts + max);
+    memcpy(opts->text, src, len + 1);
+    char *implied = opts->text + len + 1, *on = implied + ilen;
+    if (implied_key) {
+        memcpy(implied, implied_key, ilen);
+    }
+    memcpy(on, "on", sizeof("on"));
+
+    char *p = opts->text;
     bool first = true;
-
-    opts->opts = g_ptr_array_new_with_free_func(opt_free);
-
     while (*p) {
-        size_t len = strcspn(p, "=,");
-        char *key;
-        char *value;
+        size_t klen = strcspn(p, "=,");
+        const char *key;
+        const char *value;
 
-        if (len == 0) {
+        if (klen == 0) {
             /* "=value", or an empty element (",," where a key belongs, leading ',') */
             g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID,
                         "Invalid parameter '' (empty key) in '%s'", str);
             return NULL;
         }
-        if (p[len] == '=') {
-            key = g_strndup(p, len);
-            p = parse_value(p + len + 1, &value);
+        if (p[klen] == '=') {
+            key = p;
+            p[klen] = '\0';
+            p = parse_value(p + klen + 1, &value);
         } else if (first && implied_key) {
-            key = g_strdup(implied_key);
+            key = implied;
             p = parse_value(p, &value);
         } else if (first) {
-            g_autofree char *name = g_strndup(p, len);
+            g_autofree char *name = g_strndup(p, klen);
             g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "Invalid parameter '%s'", name);
             return NULL;
         } else {
-            key = g_strndup(p, len);
-            value = g_strdup("on");
-            p += len;
+            char *k = p;
+            p += klen + (p[klen] == ',');
+            k[klen] = '\0';
+            key = k;
+            value = on;
         }
         opts_set(opts, key, value);
-        if (*p == ',') {
-            p++;
-        }
         first = false;
     }
     return g_steal_pointer(&opts);
@@ -122,12 +134,6 @@ XptOpts *xpt_opts_parse(const char *str, const char *implied_key, GError **errp)
 
 void xpt_opts_free(XptOpts *opts)
 {
-    if (!opts) {
-        return;
-    }
-    if (opts->opts) {
-        g_ptr_array_unref(opts->opts);
-    }
     g_free(opts);
 }
 
@@ -239,8 +245,8 @@ overflow:
 
 bool xpt_opts_check_unused(XptOpts *opts, const char *what, GError **errp)
 {
-    for (guint i = 0; i < opts->opts->len; i++) {
-        XptOpt *opt = g_ptr_array_index(opts->opts, i);
+    for (guint i = 0; i < opts->len; i++) {
+        const XptOpt *opt = &opts->opts[i];
         if (!opt->used) {
             if (what) {
                 g_set_error(errp, XPT_ERROR, XPT_ERROR_INVALID, "Property '%s.%s' not found",
@@ -257,12 +263,11 @@ bool xpt_opts_check_unused(XptOpts *opts, const char *what, GError **errp)
 
 const char **xpt_opts_keys(XptOpts *opts)
 {
-    const char **keys = g_new(const char *, opts->opts->len + 1);
+    const char **keys = g_new(const char *, opts->len + 1);
 
-    for (guint i = 0; i < opts->opts->len; i++) {
-        XptOpt *opt = g_ptr_array_index(opts->opts, i);
-        keys[i] = opt->key;
+    for (guint i = 0; i < opts->len; i++) {
+        keys[i] = opts->opts[i].key;
     }
-    keys[opts->opts->len] = NULL;
+    keys[opts->len] = NULL;
     return keys;
 }
