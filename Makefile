@@ -90,11 +90,13 @@ $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 
 # Test families: the QMP tests share tests/qmp-test-util.c, the ioreq dispatcher's tests
 # their fixture tests/ioreq-fixture.c, the security tests tests/security-util.c, the
-# simulated hypervisor's tests/sim-test-util.c.
+# simulated hypervisor's tests/sim-test-util.c, the MSI-X tests tests/msix-test-util.c.
 $(filter $(BUILD)/tests/test-qmp%,$(TEST_BINS)): $(BUILD)/tests/qmp-test-util.o
 $(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS)): $(BUILD)/tests/ioreq-fixture.o
 $(filter $(BUILD)/tests/test-security%,$(TEST_BINS)): $(BUILD)/tests/security-util.o
 $(filter $(BUILD)/tests/test-xen-sim%,$(TEST_BINS)): $(BUILD)/tests/sim-test-util.o
+$(filter $(BUILD)/tests/test-msix $(BUILD)/tests/test-msix-%,$(TEST_BINS)): \
+    $(BUILD)/tests/msix-test-util.o
 
 # The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
 $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
@@ -139,9 +141,9 @@ check-sanitize:
 
 # make check-valgrind: the tests that drive the real binary, with it under valgrind's
 # memcheck (scripts/valgrind-wrapper.sh); an error or a definite leak fails. Not in check.
-VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test-,passthrough irq msix hotplug pt-tree qmp \
-                                                 qmp-hotplug qmp-monitors security security-dump \
-                                                 security-faults badinput)
+VALGRIND_TESTS := $(addprefix $(BUILD)/tests/test-,passthrough irq msix msix-nvme msix-layout \
+                                                 hotplug pt-tree qmp qmp-hotplug qmp-monitors \
+                                                 security security-dump security-faults badinput)
 check-valgrind: tests
 	@sh scripts/check-valgrind.sh $(BUILD) $(VALGRIND_TESTS)
 
