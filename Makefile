@@ -88,15 +88,15 @@ $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBCORE) $(PKG_LIBS)
 
-# Test families: the QMP tests share tests/qmp-test-util.c, the ioreq dispatcher's tests
-# their fixture tests/ioreq-fixture.c, the security tests tests/security-util.c, the
-# simulated hypervisor's tests/sim-test-util.c, the MSI-X tests tests/msix-test-util.c.
+# Test families and the helpers they share (tests/*-util.c, tests/ioreq-fixture.c).
 $(filter $(BUILD)/tests/test-qmp%,$(TEST_BINS)): $(BUILD)/tests/qmp-test-util.o
 $(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS)): $(BUILD)/tests/ioreq-fixture.o
 $(filter $(BUILD)/tests/test-security%,$(TEST_BINS)): $(BUILD)/tests/security-util.o
 $(filter $(BUILD)/tests/test-xen-sim%,$(TEST_BINS)): $(BUILD)/tests/sim-test-util.o
 $(filter $(BUILD)/tests/test-msix $(BUILD)/tests/test-msix-%,$(TEST_BINS)): \
     $(BUILD)/tests/msix-test-util.o
+$(filter $(BUILD)/tests/test-host $(BUILD)/tests/test-host-%,$(TEST_BINS)): \
+    $(BUILD)/tests/host-test-util.o
 
 # The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
 $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)

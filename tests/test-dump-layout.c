@@ -487,7 +487,7 @@ static void test_sizes_from_text(void)
 }
 
 /*
- * The GT218's I/O BAR size as lspci -vv prints it (128, as in tests/test-host.c) added
+ * The GT218's I/O BAR size as lspci -vv prints it (128, as in tests/test-host-sizes.c) added
  * to its block: BAR5 takes the text's exact size, the other regions still get bounds.
  */
 static void test_sizes_mixed(void)
