@@ -88,7 +88,8 @@ $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBCORE) $(PKG_LIBS)
 
-# Test families and the helpers they share (tests/*-util.c, tests/ioreq-fixture.c).
+# Test families and the helpers they share (tests/*-util.c, tests/ioreq-fixture.c,
+# tests/qtest-fake-backend.c).
 $(filter $(BUILD)/tests/test-qmp%,$(TEST_BINS)): $(BUILD)/tests/qmp-test-util.o
 $(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS)): $(BUILD)/tests/ioreq-fixture.o
 $(filter $(BUILD)/tests/test-security%,$(TEST_BINS)): $(BUILD)/tests/security-util.o
@@ -97,6 +98,7 @@ $(filter $(BUILD)/tests/test-msix $(BUILD)/tests/test-msix-%,$(TEST_BINS)): \
     $(BUILD)/tests/msix-test-util.o
 $(filter $(BUILD)/tests/test-host $(BUILD)/tests/test-host-%,$(TEST_BINS)): \
     $(BUILD)/tests/host-test-util.o
+$(filter $(BUILD)/tests/test-qtest-proto%,$(TEST_BINS)): $(BUILD)/tests/qtest-fake-backend.o
 
 # The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
 $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
