@@ -88,7 +88,7 @@ $(BUILD)/tests/%: tests/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBCORE) $(PKG_LIBS)
 
-# Test families and the helpers they share (tests/*-util.c, tests/ioreq-fixture.c,
+# Test families and the helpers they share (tests/*-util.c, tests/*-fixture.c,
 # tests/qtest-fake-backend.c).
 $(filter $(BUILD)/tests/test-qmp%,$(TEST_BINS)): $(BUILD)/tests/qmp-test-util.o
 $(filter $(BUILD)/tests/test-ioreq%,$(TEST_BINS)): $(BUILD)/tests/ioreq-fixture.o
@@ -99,6 +99,7 @@ $(filter $(BUILD)/tests/test-msix $(BUILD)/tests/test-msix-%,$(TEST_BINS)): \
 $(filter $(BUILD)/tests/test-host $(BUILD)/tests/test-host-%,$(TEST_BINS)): \
     $(BUILD)/tests/host-test-util.o
 $(filter $(BUILD)/tests/test-qtest-proto%,$(TEST_BINS)): $(BUILD)/tests/qtest-fake-backend.o
+$(filter $(BUILD)/tests/test-regs%,$(TEST_BINS)): $(BUILD)/tests/regs-fixture.o
 
 # The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
 $(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
