@@ -101,11 +101,14 @@ $(filter $(BUILD)/tests/test-host $(BUILD)/tests/test-host-%,$(TEST_BINS)): \
 $(filter $(BUILD)/tests/test-qtest-proto%,$(TEST_BINS)): $(BUILD)/tests/qtest-fake-backend.o
 $(filter $(BUILD)/tests/test-regs%,$(TEST_BINS)): $(BUILD)/tests/regs-fixture.o
 
-# The xen accelerator's test links tests/fake-libxen.c in place of the Xen libraries.
-$(BUILD)/tests/test-xen-accel: tests/test-xen-accel.c $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(CONFIG_MAK)
+# The xen accelerator's tests link tests/fake-libxen.c in place of the Xen libraries.
+XEN_ACCEL_TEST_BINS := $(filter $(BUILD)/tests/test-xen-accel $(BUILD)/tests/test-xen-accel-%,\
+                                $(TEST_BINS))
+$(XEN_ACCEL_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/fake-libxen.o \
+                        $(BUILD)/tests/xen-accel-fixture.o $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
 # The fuzzer's replay (tests/test-fuzz-replay.c) links the harness of tests/fuzz/.
 FUZZ_HARNESS_OBJS := $(BUILD)/tests/fuzz/fuzz-guest.o $(BUILD)/tests/host-policy.o

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fake libxen for the xen accelerator's tests (tests/fake-libxen.h). Tests only: linked
- * into build/tests/test-xen-accel in place of -lxenctrl -lxendevicemodel
+ * into build/tests/test-xen-accel* in place of -lxenctrl -lxendevicemodel
  * -lxenforeignmemory -lxenevtchn -lxenstore. Every function has the prototype of the
  * real header; the handle structs below are the libraries' private types, which the
  * headers leave incomplete. No Xen ABI structure is redefined.
