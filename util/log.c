@@ -135,11 +135,10 @@ bool xpt_log_enabled(uint32_t cat)
     return (log_mask & cat) != 0;
 }
 
-/* One output line: prefix, formatted message, optional suppressed count, newline. */
-static void G_GNUC_PRINTF(3, 0)
-emit_line(const char *tag, unsigned suppressed, const char *fmt, va_list ap)
+/* The start of an output line: timestamp (if on), prefix, tag. */
+static GString *line_begin(const char *tag)
 {
-    g_autoptr(GString) line = g_string_new(NULL);
+    GString *line = g_string_new(NULL);
 
     if (log_timestamp) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();
@@ -148,7 +147,12 @@ emit_line(const char *tag, unsigned suppressed, const char *fmt, va_list ap)
     }
     g_string_append(line, LOG_PREFIX);
     g_string_append(line, tag);
-    g_string_append_vprintf(line, fmt, ap);
+    return line;
+}
+
+/* The end of @line (freed): optional suppressed count, newline, one write. */
+static void line_end(GString *line, unsigned suppressed)
+{
     if (suppressed) {
         g_string_append_printf(line, " (%u similar messages suppressed)", suppressed);
     }
@@ -157,6 +161,17 @@ emit_line(const char *tag, unsigned suppressed, const char *fmt, va_list ap)
     FILE *out = log_out();
     fwrite(line->str, 1, line->len, out);
     fflush(out);
+    g_string_free(line, TRUE);
+}
+
+/* One output line: prefix, formatted message, optional suppressed count, newline. */
+static void G_GNUC_PRINTF(3, 0)
+emit_line(const char *tag, unsigned suppressed, const char *fmt, va_list ap)
+{
+    GString *line = line_begin(tag);
+
+    g_string_append_vprintf(line, fmt, ap);
+    line_end(line, suppressed);
 }
 
 static void G_GNUC_PRINTF(3, 0)
@@ -200,6 +215,15 @@ void xpt_info_report(const char *fmt, ...)
     va_start(ap, fmt);
     emit_line("", 0, fmt, ap);
     va_end(ap);
+}
+
+void xpt_info_report_text(const char *first, const char *second)
+{
+    GString *line = line_begin("");
+
+    g_string_append(line, first);
+    g_string_append(line, second);
+    line_end(line, 0);
 }
 
 void xpt_warn_report(const char *fmt, ...)

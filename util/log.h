@@ -63,6 +63,10 @@ void xpt_warn_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  *  qemu-dm-GUEST.log without -d: each attach). */
 void xpt_info_report(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/** xpt_info_report_text: print "xen-pt-dm: <first><second>", as xpt_info_report("%s%s",
+ *  first, second) does, without formatting (issue 15: the attach line of each device). */
+void xpt_info_report_text(const char *first, const char *second);
+
 /**
  * xpt_log_set_timestamp: start every line with the UTC time, ISO 8601 with
  * microseconds ("2026-12-04T15:40:01.123456Z xen-pt-dm: ..."), as QEMU's

@@ -553,7 +553,7 @@ XptPciDevice *xpt_machine_device_add(XptMachine *m, XptOpts *opts, GError **errp
     g_ptr_array_add(m->devices, d);
     /* One line per attach in qemu-dm-GUEST.log, -d or not (issue 14). */
     g_autofree char *what = xpt_pt_describe(d);
-    xpt_info_report("%s %s", m->guest_started ? "hot-plugged" : "attached", what);
+    xpt_info_report_text(m->guest_started ? "hot-plugged " : "attached ", what);
     if (m->guest_started) {
         xpt_acpi_hotplug_insert(m->acpi, XPT_PCI_SLOT(devfn));   /* hot-plug: tell the guest */
     }
