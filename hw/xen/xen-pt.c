@@ -234,15 +234,20 @@ static bool load_rom(XptPtDevice *d, GError **errp)
     return true;
 }
 
-/* The passthrough devices attached to @d's machine (borrowed, in a new array). */
-static GPtrArray *attached_devices(const XptPtDevice *d)
+/* The passthrough devices attached to @d's machine: *n of them, borrowed, in one new
+ * array (issue 15: a GPtrArray grown device by device before). A passthrough device is
+ * one whose class is named XPT_PT_DRIVER, as everywhere else: its class may be a copy
+ * of pt_class (the fuzzer's guest hooks unrealize and free that way). */
+static const XptPtDevice **attached_devices(const XptPtDevice *d, size_t *n)
 {
-    GPtrArray *all = d->machine->devices;
-    GPtrArray *out = g_ptr_array_sized_new(all ? all->len : 0);
-    for (guint i = 0; all && i < all->len; i++) {
-        XptPciDevice *p = g_ptr_array_index(all, i);
+    const GPtrArray *all = d->machine->devices;
+    guint len = all ? all->len : 0;
+    const XptPtDevice **out = g_new(const XptPtDevice *, MAX(len, 1));
+    *n = 0;
+    for (guint i = 0; i < len; i++) {
+        const XptPciDevice *p = g_ptr_array_index(all, i);
         if (p != &d->pci && g_strcmp0(p->klass->name, XPT_PT_DRIVER) == 0) {
-            g_ptr_array_add(out, p);
+            out[(*n)++] = (const XptPtDevice *)p;
         }
     }
     return out;
@@ -255,10 +260,11 @@ static GPtrArray *attached_devices(const XptPtDevice *d)
  * xc_test_assign_device (Xen 4.17 libxl_pci.c libxl__device_pci_add), and QMP
  * device_add reaches the device model directly.
  */
-static bool check_not_attached(XptPtDevice *d, const GPtrArray *others, GError **errp)
+static bool check_not_attached(XptPtDevice *d, const XptPtDevice *const *others, size_t n,
+                               GError **errp)
 {
-    for (guint i = 0; i < others->len; i++) {
-        XptPtDevice *o = g_ptr_array_index(others, i);
+    for (size_t i = 0; i < n; i++) {
+        const XptPtDevice *o = others[i];
         if (strcmp(xpt_host_pci_sbdf(o->host), xpt_host_pci_sbdf(d->host)) == 0) {
             g_set_error(errp, XPT_ERROR, XPT_ERROR_BUSY,
                         "%s is already attached as %s%s (guest slot %02x.%x); detach it "
@@ -273,16 +279,17 @@ static bool check_not_attached(XptPtDevice *d, const GPtrArray *others, GError *
 }
 
 /* No host BAR of @d may overlap another's or reach an MSI-X table (issue 13 item 2). */
-static bool check_host_layout(XptPtDevice *d, const GPtrArray *others, GError **errp)
+static bool check_host_layout(XptPtDevice *d, const XptPtDevice *const *others, size_t n,
+                              GError **errp)
 {
-    return xpt_pt_bars_check_host(d, (const XptPtDevice *const *)others->pdata, others->len,
-                                  errp);
+    return xpt_pt_bars_check_host(d, others, n, errp);
 }
 
 XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uint8_t devfn,
                            GError **errp)
 {
-    g_autoptr(GPtrArray) others = NULL;
+    g_autofree const XptPtDevice **others = NULL;
+    size_t n_others = 0;
     XptPtDevice *d = g_new0(XptPtDevice, 1);
     d->pci.klass = &pt_class;
     d->pci.id = g_strdup(id ? id : "");
@@ -300,9 +307,9 @@ XptPtDevice *xpt_pt_create(XptMachine *m, XptPtProps *props, const char *id, uin
     }
     d->who = id && *id ? g_strconcat(xpt_host_pci_sbdf(d->host), " (id ", id, ")", NULL)
                        : g_strdup(xpt_host_pci_sbdf(d->host));
-    others = attached_devices(d);     /* both checks, one walk */
-    if (!check_not_attached(d, others, errp) || !load_rom(d, errp) ||
-        !xpt_pt_bars_init(d, errp) || !check_host_layout(d, others, errp)) {
+    others = attached_devices(d, &n_others);     /* both checks, one walk */
+    if (!check_not_attached(d, others, n_others, errp) || !load_rom(d, errp) ||
+        !xpt_pt_bars_init(d, errp) || !check_host_layout(d, others, n_others, errp)) {
         goto fail;
     }
     build_grant(d);
