@@ -22,7 +22,7 @@
  */
 static void warn_unassigned(const XptHostPci *h, const GString *names)
 {
-    if (names->len) {
+    if (names && names->len) {
         xpt_warn_report("%s: %s unassigned on the host (address 0): treated as not "
                         "implemented and hidden from the guest; have dom0 assign it "
                         "(e.g. boot with pci=realloc) if the guest needs it", h->sbdf,
@@ -30,16 +30,21 @@ static void warn_unassigned(const XptHostPci *h, const GString *names)
     }
 }
 
-static void note_unassigned(GString *names, const char *name)
+/* @name appended to *@names, which is made at the first (a device with every BAR
+ * assigned makes none: issue 15). */
+static void note_unassigned(GString **names, const char *name)
 {
-    g_string_append_printf(names, "%s%s", names->len ? ", " : "", name);
+    if (!*names) {
+        *names = g_string_new(NULL);
+    }
+    g_string_append_printf(*names, "%s%s", (*names)->len ? ", " : "", name);
 }
 
 /* Regions from libpci's sysfs view: bases, sizes and PCI_IORESOURCE_* flags. */
 void xpt_host_pci_regions_from_sysfs(XptHostPci *h, int known)
 {
     struct pci_dev *d = h->dev;
-    g_autoptr(GString) unassigned = g_string_new(NULL);
+    g_autoptr(GString) unassigned = NULL;
 
     for (unsigned i = 0; i < XPT_HOST_NUM_BARS; i++) {
         XptHostRegion *r = &h->bars[i];
@@ -52,7 +57,7 @@ void xpt_host_pci_regions_from_sysfs(XptHostPci *h, int known)
                                                  : (base & PCI_BASE_ADDRESS_SPACE_IO);
         if (!(base & (is_io ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK))) {
             g_autofree char *name = g_strdup_printf("BAR%u", i);
-            note_unassigned(unassigned, name);
+            note_unassigned(&unassigned, name);
             continue;
         }
         if (known & PCI_FILL_IO_FLAGS) {
@@ -119,7 +124,7 @@ bool xpt_host_pci_regions_from_dump(XptHostPci *h, const char *file, GError **er
     struct pci_dev *d = h->dev;
     XptDumpSizes sizes;
     g_autoptr(GString) bounded = g_string_new(NULL);
-    g_autoptr(GString) unassigned = g_string_new(NULL);
+    g_autoptr(GString) unassigned = NULL;
 
     if (!xpt_host_dump_index_sizes(xpt_dump_source_index(h->dump), file, h->sbdf, h->segment,
                                    h->bus, h->devfn >> 3, h->devfn & 7, &sizes, errp)) {
@@ -155,7 +160,7 @@ bool xpt_host_pci_regions_from_dump(XptHostPci *h, const char *file, GError **er
             /* Unassigned (address 0): not implemented, as for sysfs. Without a size it
              * stays the error below: the dump must be captured again anyway. */
             g_autofree char *name = g_strdup_printf("BAR%u", i);
-            note_unassigned(unassigned, name);
+            note_unassigned(&unassigned, name);
             r->flags = 0;
             if (is64) {
                 i++;
