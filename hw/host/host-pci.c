@@ -283,13 +283,21 @@ static bool check_host_files(const XptHostPci *h, const char *dir, GError **errp
     static const char *const sysfs_files[] = { "config", "resource" };
     static const char *const whats[] = { "sysfs config file", "sysfs resource file" };
 
+    /* "@dir/<file>" for each file in one buffer (as g_strconcat gives; issue 15) */
+    size_t dlen = strlen(dir);
+    g_autofree char *path = g_malloc(dlen + sizeof(G_DIR_SEPARATOR_S "resource"));
+    memcpy(path, dir, dlen);
+    path[dlen] = G_DIR_SEPARATOR;
+
     for (size_t i = 0; i < G_N_ELEMENTS(sysfs_files); i++) {
-        g_autofree char *path = g_strconcat(dir, G_DIR_SEPARATOR_S, sysfs_files[i], NULL);
+        strcpy(path + dlen + 1, sysfs_files[i]);
         const char *what = whats[i];
         if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
             continue;
         }
-        if (!xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX, NULL, errp)) {
+        /* the resource file's read below checks it the same way, with the same errors */
+        if (i == 0 &&
+            !xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX, NULL, errp)) {
             return false;
         }
         /* An empty resource file gives libpci no region at all: said so here, not as
