@@ -101,10 +101,12 @@ $(filter $(BUILD)/tests/test-host $(BUILD)/tests/test-host-%,$(TEST_BINS)): \
 $(filter $(BUILD)/tests/test-qtest-proto%,$(TEST_BINS)): $(BUILD)/tests/qtest-fake-backend.o
 $(filter $(BUILD)/tests/test-regs%,$(TEST_BINS)): $(BUILD)/tests/regs-fixture.o
 
-# The xen accelerator's tests link tests/fake-libxen.c in place of the Xen libraries.
+# The xen accelerator's tests link the libxen fake (tests/fake-libxen*.c) in place of the
+# Xen libraries.
+FAKE_LIBXEN_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fake-libxen*.c))
 XEN_ACCEL_TEST_BINS := $(filter $(BUILD)/tests/test-xen-accel $(BUILD)/tests/test-xen-accel-%,\
                                 $(TEST_BINS))
-$(XEN_ACCEL_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(BUILD)/tests/fake-libxen.o \
+$(XEN_ACCEL_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(FAKE_LIBXEN_OBJS) \
                         $(BUILD)/tests/xen-accel-fixture.o $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
@@ -120,9 +122,9 @@ $(BUILD)/tests/test-fuzz-replay: tests/test-fuzz-replay.c $(FUZZ_HARNESS_OBJS) $
 # xen-pt-dm linked with the libxen fake: tests/test-deprivilege.c runs the xen
 # accelerator's start-up and shutdown under -xen-domid-restrict and -sandbox with it.
 FAKEXEN_BIN := $(BUILD)/tests/xen-pt-dm-fakexen
-$(FAKEXEN_BIN): $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE)
+$(FAKEXEN_BIN): $(MAIN_OBJS) $(FAKE_LIBXEN_OBJS) $(LIBCORE)
 	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(BUILD)/tests/fake-libxen.o $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(FAKE_LIBXEN_OBJS) $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
 $(BUILD)/tests/tools/%: tests/tools/%.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A fake of exactly the libxen functions the xen accelerator calls (xen/xen-accel.c,
- * xen/hvops-xen.c), for tests only. tests/fake-libxen.c defines them with the prototypes
+ * xen/hvops-xen.c), for tests only. tests/fake-libxen*.c define them with the prototypes
  * of the real headers (xenctrl.h, xendevicemodel.h, xenforeignmemory.h, xenevtchn.h,
- * xenstore.h, which it includes), and a test binary links it instead of -lxenctrl etc.
+ * xenstore.h, which they include), one file per library, and a test binary links them
+ * instead of -lxenctrl etc.
  * It plays one HVM domain and Xen's side of its ioreq server:
  *
  *  - every call is recorded in order as one line "name key=value ..." (fake_xen_calls);

@@ -524,7 +524,7 @@ static bool wait_for_text(const char *path, const char *what, pid_t pid)
 }
 
 /*
- * xen-pt-dm linked with tests/fake-libxen.c, started with the command line libxl 4.17
+ * xen-pt-dm linked with tests/fake-libxen*.c, started with the command line libxl 4.17
  * builds for a passthrough-only HVM guest with dm_restrict=1 (libxl_dm.c; path-based QMP
  * sockets, so no -S) and "-sandbox on" from device_model_args: start-up, "running", the
  * restriction after it, the chroot, the user switch and the filter; a QMP session

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The libxen hypervisor operations (xen/hvops-xen.c) against the fake libxen of
- * tests/fake-libxen.c: each operation's libxen call and arguments (reference/xen-abi.md),
+ * tests/fake-libxen*.c: each operation's libxen call and arguments (reference/xen-abi.md),
  * MSI-X all-writes, MSI segments, errors, rollback of a PCI claim, and guest memory.
  * Fixture: tests/xen-accel-fixture.h.
  */

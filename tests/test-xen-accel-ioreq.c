@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The xen accelerator (xen/xen-accel.c) serving ioreqs, against the fake libxen of
- * tests/fake-libxen.c: the ioreq_t protocol on the synchronous page (reference/xen-abi.md
+ * tests/fake-libxen*.c: the ioreq_t protocol on the synchronous page (reference/xen-abi.md
  * §ioreq_t: READY → INPROCESS → IORESP_READY, notify, unmask), PCI config round trips,
  * guest memory for data_is_ptr through xenforeignmemory_map, INVALIDATE, power control,
  * bad vCPUs and ports, and a failing event channel. Fixture: tests/xen-accel-fixture.h.

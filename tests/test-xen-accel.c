@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The xen accelerator (xen/xen-accel.c) against a fake libxen (tests/fake-libxen.c),
+ * The xen accelerator (xen/xen-accel.c) against a fake libxen (tests/fake-libxen*.c),
  * linked in place of the real libraries (Makefile rule for build/tests/test-xen-accel*):
  * the start-up and shutdown call sequences of reference/xen-abi.md §Call sequences, the
  * xenstore "running" handshake (reference/toolstack.md §launch), every start-up errno
