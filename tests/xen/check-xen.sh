@@ -45,17 +45,25 @@ echo "check-xen: $(tail -1 "$OUT/fetch.log" | sed 's/^fetch: //'); images built 
 # virtio devices need iommu_platform=on: without it QEMU's virtio DMA bypasses the IOMMU,
 # so an L2 guest's ring addresses land in L1's memory (seen: dom0 and the guest segfault
 # as soon as a hot-plugged virtio-net is used).
-XENCMD="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=1 dom0_vcpus_pin loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
+XENCMD="console=com1 com1=115200,8n1 conswitch=ax dom0_mem=1024M,max:1024M dom0_max_vcpus=1 dom0_vcpus_pin loglvl=all guest_loglvl=all conring_size=4M iommu=verbose,no-sharept noreboot"
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.0+0000:00:04.0 xpt_hp=0000:00:05.0+0000:00:07.0 xpt_native=0000:00:08.0+0000:00:04.0 ${XPT_XEN_DOM0_ARGS:-}"
+# (conswitch=ax: the serial line's input stays with Xen's debug keys, dom0 reads none.)
 # run_nested N: boot L1 once and follow it; its consoles end in $OUT/serial-N.txt.
+# COM1 and QEMU's monitor are pipes (FIFOs $OUT/com1.in/.out, $OUT/mon.in/.out): COM1's
+# output is logged to the file, and the harness can type Xen's debug keys on COM1 and ask
+# the monitor for L1's CPUs (answers in $OUT/monitor-N.log).
 run_nested() {
-    local seen n QPID QRC T=$(date +%s)
+    local seen n f QPID QRC T=$(date +%s) dumped="" DRAIN=""
     SERIAL=$OUT/serial-$1.log
     rm -f "$SERIAL"
+    for f in com1 mon; do rm -f "$OUT/$f.in" "$OUT/$f.out"; mkfifo "$OUT/$f.in" "$OUT/$f.out"; done
+    cat "$OUT/com1.out" > /dev/null & DRAIN="$DRAIN $!"
+    cat "$OUT/mon.out" > "$OUT/monitor-$1.log" & DRAIN="$DRAIN $!"
     timeout "$TIMEOUT" qemu-system-x86_64 -accel "${XPT_XEN_ACCEL:-tcg,thread=multi}" -cpu "${XPT_XEN_CPU:-max,-smap,-smep,-rdtscp}" \
         -m 3G -smp "${XPT_XEN_SMP:-2}" -M q35 -device intel-iommu,intremap=on,caching-mode=on \
-        -vga none -display none -monitor none -no-reboot -nodefaults -serial "file:$SERIAL" \
-        -kernel "$OUT/xen.elf" -append "$XENCMD" -initrd "$OUT/vmlinuz $DOM0CMD,$OUT/dom0.cpio.gz" \
+        -vga none -display none -monitor "pipe:$OUT/mon" -no-reboot -nodefaults \
+        -chardev "pipe,id=com1,path=$OUT/com1,logfile=$SERIAL" -serial chardev:com1 \
+        -kernel "$OUT/xen.elf" -append "$XENCMD" -initrd "$OUT/vmlinuz $DOM0CMD xpt_run_timeout=$TIMEOUT,$OUT/dom0.cpio.gz" \
         -netdev user,id=n0,restrict=on -device e1000e,addr=0x4,netdev=n0 \
         -netdev user,id=n1,restrict=on -device virtio-net-pci,disable-legacy=on,iommu_platform=on,addr=0x5,netdev=n1 \
         -drive if=none,id=gd,file="$OUT/guest-disk.img",format=raw,snapshot=on \
@@ -69,6 +77,16 @@ run_nested() {
     seen=0
     while kill -0 $QPID 2>/dev/null; do
         grep -a -q '^XPT-DONE' "$SERIAL" 2>/dev/null && { sleep 2; kill $QPID 2>/dev/null; break; }
+        # 30 s before the timeout, a run that has not ended shows where L1 is: L1's CPUs
+        # from QEMU's monitor, and Xen's debug keys typed on COM1 one by one (Xen runs
+        # only the last of several deferred keys pressed at once): d each CPU's registers
+        # and Xen stack, 0 dom0's vCPU, q domains and vCPUs, r run queues.
+        if [ -z "$dumped" ] && [ $(( $(date +%s) - T )) -ge $(( TIMEOUT - 30 )) ]; then
+            dumped=1
+            echo "check-xen: [run $1] no end after $(( $(date +%s) - T )) s: dumping Xen's state (debug keys d 0 q r) and L1's CPUs"
+            timeout 15 sh -c "printf 'info registers -a\n' > '$OUT/mon.in'
+                              for k in d 0 q r; do printf \$k > '$OUT/com1.in'; sleep 3; done" &
+        fi
         n=$(grep -a -c '^XPT-RESULT' "$SERIAL" 2>/dev/null)
         if [ "${n:-0}" -gt $seen ]; then
             grep -a '^XPT-RESULT' "$SERIAL" | sed -n "$((seen + 1)),${n}p" | tr -d '\r' |
@@ -78,6 +96,11 @@ run_nested() {
         sleep 3
     done
     wait $QPID 2>/dev/null; QRC=$?
+    # the pipes' readers end with QEMU (or, if QEMU never opened the pipes, with this)
+    for f in com1 mon; do timeout 2 sh -c ": > '$OUT/$f.out'" 2>/dev/null; done
+    wait $DRAIN 2>/dev/null
+    for f in com1 mon; do rm -f "$OUT/$f.in" "$OUT/$f.out"; done
+    [ -n "$dumped" ] && echo "check-xen: [run $1] L1's CPUs then: $(grep -a -E '^RIP=' "$OUT/monitor-$1.log" | cut -c1-21 | paste -sd ' ') (in $OUT/monitor-$1.log; Xen's dump is at the end of serial-$1.txt)"
     echo "check-xen: nested run $1 ended after $(( $(date +%s) - T )) s (QEMU exit $QRC; 124 is the ${TIMEOUT} s timeout)"
     tr -d '\r' < "$SERIAL" > "$OUT/serial-$1.txt" 2>/dev/null
 }

@@ -341,13 +341,13 @@ fi
 # ---- stage 5: xl shutdown, xl destroy, and create again ----
 # no_dm: no xen-pt-dm process is left (within 10 s).
 no_dm() {
-    local i=0 n
+    local i=0 n st=${1:-5}
     while [ $i -lt 10 ]; do
         n=$(ps | grep -v grep | grep -c xen-pt-dm)
         [ "$n" = 0 ] && return 0
         sleep 1; i=$((i + 1))
     done
-    echo "$n xen-pt-dm processes left: $(ps | grep -v grep | grep xen-pt-dm)" | ev 5
+    echo "$n xen-pt-dm processes left: $(ps | grep -v grep | grep xen-pt-dm)" | ev $st
     return 1
 }
 ok=1
@@ -419,16 +419,73 @@ fi
 # → xendevicemodel_shutdown(SHUTDOWN_reboot)), and libxl's on_reboot = "restart" builds
 # the domain again with a new device model, whose guest boots Linux again (its kernel
 # banner on Xen's console is the proof; the guest's checks are not run twice).
-ok=0
+# Every step is bounded, and all of them end well before the nested run's own timeout
+# (xpt_run_timeout, from check-xen.sh; dom0's uptime lags it by Xen's few seconds of
+# boot): a reboot that does not come back fails here with the state of the domains, the
+# device models, xl's restart and Xen instead of a silent console.
+RUN_TIMEOUT=$(arg xpt_run_timeout)
+S8_END=$(( ${RUN_TIMEOUT:-540} - 45 ))   # dom0 uptime by which stage 8 has reported
+# left N: seconds to wait for a step that takes up to N, within stage 8's end (at least 1)
+left() { local l=$(( S8_END - $(now) )); [ $l -gt $1 ] && l=$1; [ $l -lt 1 ] && l=1; echo $l; }
+# xen_procs: the xl and device model processes: pid, state, kernel wait channel, command
+xen_procs() {
+    local p c
+    for p in /proc/[0-9]*; do
+        c=$(cat "$p/comm" 2>/dev/null)
+        case "$c" in xl|xen-pt-dm|qemu*) ;; *) continue ;; esac
+        echo "pid ${p#/proc/} $(awk '/^State:/ { print $2 }' "$p/status") wchan=$(cat "$p/wchan" 2>/dev/null)" \
+             "$(tr '\0' ' ' < "$p/cmdline" | cut -c1-150)"
+        [ "$(awk '/^State:/ { print $2 }' "$p/status")" = D ] && cat "$p/stack" 2>/dev/null | head -8
+    done
+}
+# reboot_diag OLD NEW: what a Xen developer needs when the reboot did not come back: the
+# domains, the device models (is the old one still alive, did a new one start), their
+# xenstore state, the tail of their logs, of xl's restart (xl-xpt.log, the daemon
+# `xl create` left behind) and of Xen's console. Every command is bounded.
+reboot_diag() {
+    local d
+    echo "--- xl list (and -v: the shutdown reason)"
+    timeout 10 xl list 2>&1; timeout 10 xl list -v 2>&1 | tail -n +2 | cut -c1-120
+    timeout 10 xl list -l 2>&1 | grep -E '"domid"|"on_reboot"' | tr -s ' ' | paste -sd ' '
+    echo "--- xl and device model processes"
+    xen_procs
+    for d in $1 $2; do
+        echo "--- xenstore: domain $d: device-model state" \
+             "'$(timeout 5 xenstore-read /local/domain/0/device-model/$d/state 2>&1)'," \
+             "control/shutdown '$(timeout 5 xenstore-read /local/domain/$d/control/shutdown 2>&1)'"
+    done
+    timeout 5 xenstore-ls /local/domain/0/device-model 2>&1 | head -12
+    for d in $DMLOG $DMLOG.1; do
+        [ -f $d ] || continue
+        echo "--- tail of $d ($(wc -l < $d) lines)"
+        tail -12 $d
+    done
+    echo "--- tail of /var/log/xen/xl-xpt.log (xl's restart of the domain)"
+    grep -v -E 'ev_(fd|time)|libxl_event|poller|watch w=|epath=' /var/log/xen/xl-xpt.log 2>/dev/null | tail -25
+    echo "--- tail of xl dmesg"
+    timeout 10 xl dmesg 2>&1 | tail -25
+}
+ok=0; why=""
 if [ -n "$DOMID" ] && guest_alive; then
     old=$DOMID
-    timeout 60 xl reboot xpt > /tmp/reboot.log 2>&1; rrc=$?
-    new=""; t=$(( $(now) + 120 ))
+    S8_DONE=/tmp/stage8.done
+    # If dom0's own flow wedges (a task in D state), this still reports, once.
+    w=$(( S8_END - $(now) + 30 )); [ $w -lt 30 ] && w=30
+    ( sleep $w; [ -e $S8_DONE ] && exit 0
+      log "stage 8 did not end by ${S8_END}s of uptime: dom0 is stuck in it"
+      reboot_diag $old "" 2>&1 | ev 8
+      result 8 FAIL "xl reboot: dom0's stage 8 itself hung (see the evidence)"
+      finish ) &
+    S8_WATCH=$!
+    timeout $(left 30) xl reboot xpt > /tmp/reboot.log 2>&1; rrc=$?
+    log "xl reboot of domain $old: rc=$rrc; waiting for the new domain"
+    new=""; t=$(( $(now) + $(left 90) ))
     while [ "$(now)" -lt $t ]; do
-        new=$(xl domid xpt 2>/dev/null)
+        new=$(timeout 10 xl domid xpt 2>/dev/null)
         [ -n "$new" ] && [ "$new" != "$old" ] && break
         new=""; sleep 2
     done
+    log "domain $old -> ${new:-none}"
     echo "xl reboot: rc=$rrc, domain $old -> ${new:-none}" | ev 8
     tail -2 /tmp/reboot.log | ev 8
     guest_lines $old | grep -E 'REBOOT' | ev 8
@@ -436,17 +493,26 @@ if [ -n "$DOMID" ] && guest_alive; then
     if [ $rrc = 0 ] && [ -n "$new" ]; then
         DOMID=$new
         # the rebooted guest's kernel prints its banner on Xen's console (earlyprintk)
-        wait_for "\(d$new\) .*Linux version" 180 && ok=1
+        wait_for "\(d$new\) .*Linux version" $(left 180) && ok=1 ||
+            why="domain $new's Linux did not start by $(now)s of dom0's uptime"
         xl dmesg | grep -a -E "\(d$new\) .*(Invoking SeaBIOS|Linux version)" | head -2 | ev 8
-        grep -h 'SHUTDOWN_reboot' $DMLOG.1 $DMLOG 2>/dev/null | grep -q . || ok=0
+        grep -h 'SHUTDOWN_reboot' $DMLOG.1 $DMLOG 2>/dev/null | grep -q . ||
+            { ok=0; why="no SHUTDOWN_reboot in the device model's log"; }
+    else
+        why="xl reboot rc=$rrc, domain $old -> ${new:-no new domain} by $(now)s of dom0's uptime"
     fi
+    if [ $ok = 0 ]; then
+        log "stage 8: the reboot did not come back by $(now)s; the state follows"
+        reboot_diag $old "$new" 2>&1 | ev 8
+    fi
+    touch $S8_DONE; kill $S8_WATCH 2>/dev/null
 else
     echo "xl reboot: not run, stage 7's guest is not running" | ev 8
 fi
-xl destroy xpt > /dev/null 2>&1
-no_dm || ok=0
+timeout 30 xl destroy xpt > /dev/null 2>&1
+no_dm 8 || { ok=0; why="${why:+$why; }a device model was left after xl destroy"; }
 [ $ok = 1 ] && result 8 PASS "xl reboot: the guest reset through 0xCF9 (SHUTDOWN_reboot), libxl built it again with a new device model, and its Linux started" \
-            || result 8 FAIL "xl reboot"
+            || result 8 FAIL "xl reboot${why:+: $why}"
 
 echo "the guest crashed $CRASHES times in the nested environment (each retried once)" | ev 9
 log "guest crashes in the nested environment: $CRASHES"
