@@ -113,7 +113,8 @@ $(XEN_ACCEL_TEST_BINS): $(BUILD)/tests/%: tests/%.c $(FAKE_LIBXEN_OBJS) \
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIBCORE) $(filter-out -lxen%,$(PKG_LIBS))
 
 # The fuzzer's replay (tests/test-fuzz-replay.c) links the harness of tests/fuzz/.
-FUZZ_HARNESS_OBJS := $(BUILD)/tests/fuzz/fuzz-guest.o $(BUILD)/tests/host-policy.o
+FUZZ_HARNESS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fuzz/*.c)) \
+                     $(BUILD)/tests/host-policy.o
 $(BUILD)/tests/test-fuzz-replay: tests/test-fuzz-replay.c $(FUZZ_HARNESS_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer harness of a hostile guest (issue 6 "Fuzzer"): tests/fuzz/fuzz-guest.c.
+ * libFuzzer harness of a hostile guest (issue 6 "Fuzzer"): tests/fuzz/fuzz-guest.c, with
+ * fuzz-fixtures.c, fuzz-oracles.c and fuzz-actions.c (tests/fuzz/fuzz-int.h).
  *
  * The same code runs under libFuzzer (`make fuzz`, clang, build-fuzz/) and in the
  * replay test of `make check` (tests/test-fuzz-replay.c, gcc), which feeds it every
