@@ -22,6 +22,7 @@ struct XptHostPci {
     struct pci_access *acc; /* sysfs backend: this device's own access */
     struct pci_dev *dev;
     unsigned config_size;
+    uint64_t config_file_size; /* sysfs: bytes of the config file when checked; 0: unknown */
     XptHostRegion bars[XPT_HOST_NUM_BARS];
     XptHostRegion rom;
     int irq;

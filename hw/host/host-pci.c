@@ -234,6 +234,12 @@ static bool read_config(XptHostPci *h, GError **errp)
     /* No fill first: a successful read writes bytes 0 to config_size - 1, the only ones
      * read afterwards, and a failed one leaves config_size 0 (nothing is read). */
     for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        /* A read past the end of a regular file comes back short, which libpci reports
+         * as a failure (after formatting a warning): a sysfs config file of 256 bytes
+         * is not asked for 4096 (issue 15). */
+        if (h->config_file_size && sizes[i] > h->config_file_size) {
+            continue;
+        }
         if (xpt_libpci_block(h->dev, false, 0, h->config, sizes[i], why)) {
             h->config_size = sizes[i];
             break;
@@ -278,7 +284,7 @@ static bool read_config(XptHostPci *h, GError **errp)
  * libpci opens them with a plain open(), which blocks forever on a FIFO. Files that do
  * not exist are left to libpci, which reports them. @dir is the device's sysfs folder.
  */
-static bool check_host_files(const XptHostPci *h, const char *dir, GError **errp)
+static bool check_host_files(XptHostPci *h, const char *dir, GError **errp)
 {
     static const char *const sysfs_files[] = { "config", "resource" };
     static const char *const whats[] = { "sysfs config file", "sysfs resource file" };
@@ -296,8 +302,8 @@ static bool check_host_files(const XptHostPci *h, const char *dir, GError **errp
             continue;
         }
         /* the resource file's read below checks it the same way, with the same errors */
-        if (i == 0 &&
-            !xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX, NULL, errp)) {
+        if (i == 0 && !xpt_file_check_regular(path, h->sbdf, what, XPT_FILE_MAX,
+                                              &h->config_file_size, errp)) {
             return false;
         }
         /* An empty resource file gives libpci no region at all: said so here, not as
