@@ -30,12 +30,12 @@ set key top left
 set xlabel "devices"
 set xtics (1, 5, 10, 20, 28)
 set yrange [0:*]
-set title "start → QMP ready (qmp\\_capabilities answered)"
+set title "start → QMP ready (qmp_capabilities answered)" noenhanced
 set ylabel "wall time (ms)"
 plot "$out/scale.dat" using 1:2 with linespoints title "xen-pt-dm, dump backend", \
      "" using 1:5 with linespoints title "xen-pt-dm, sysfs backend", \
      "" using 1:8 with linespoints title "QEMU 7.2, e1000s"
-set title "start → qmp\\_capabilities → query-pci → quit"
+set title "start → qmp_capabilities → query-pci → quit" noenhanced
 plot "$out/scale.dat" using 1:3 with linespoints title "xen-pt-dm, dump backend", \
      "" using 1:6 with linespoints title "xen-pt-dm, sysfs backend", \
      "" using 1:9 with linespoints title "QEMU 7.2, e1000s"
