@@ -192,7 +192,7 @@ coverage:
 .PHONY: fuzz fuzz-build fuzz-merge coverage
 
 # make bench: start-up, config accesses, MSI-X, BAR moves, hot-plug and scale of the real
-# binary beside QEMU 7.2 (bench/bench.c; bench/run.sh writes bench/results.json and the
+# binary beside QEMU 7.2 (bench/*.c; bench/run.sh writes bench/results.json and the
 # figures of docs/performance.md). Timings only: nothing here is asserted by make check.
 BENCH_BIN := $(BUILD)/bench/bench
 BENCH_FLOOR := $(BUILD)/bench/floor
@@ -200,10 +200,11 @@ $(BENCH_FLOOR): bench/floor.c $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS)
-$(BENCH_BIN): bench/bench.c $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
+BENCH_SRCS := bench/bench.c bench/fixtures.c bench/start.c bench/qtest-figures.c
+$(BENCH_BIN): $(BENCH_SRCS) bench/bench.h $(TESTLIB_OBJS) $(LIBCORE) $(CONFIG_MAK)
 	@mkdir -p $(dir $@)
 	$(call quiet,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(XPT_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $(BENCH_SRCS) $(TESTLIB_OBJS) $(LIBCORE) $(PKG_LIBS) -lm
 
 # built (not run) by make check, so that a change of the client or the core that breaks it
 # is seen at once
