@@ -415,16 +415,17 @@ fi
 
 # ---- stage 8: xl reboot of stage 7's guest ----
 # libxl asks the guest (control/shutdown = reboot); its kernel runs /sbin/reboot, Linux
-# resets through the FADT reset register (0xCF9: the device model's PIIX3 reset control
-# → xendevicemodel_shutdown(SHUTDOWN_reboot)), and libxl's on_reboot = "restart" builds
-# the domain again with a new device model, whose guest boots Linux again (its kernel
-# banner on Xen's console is the proof; the guest's checks are not run twice).
+# (booted with reboot=pci, build-images.sh) writes the reset control 0xCF9 (the device
+# model's PIIX3 reset control → xendevicemodel_shutdown(SHUTDOWN_reboot)), and libxl's
+# on_reboot = "restart" builds the domain again with a new device model, whose guest
+# boots Linux again (its kernel banner on Xen's console is the proof; the guest's checks
+# are not run twice).
 # Every step is bounded, and all of them end well before the nested run's own timeout
 # (xpt_run_timeout, from check-xen.sh; dom0's uptime lags it by Xen's few seconds of
 # boot): a reboot that does not come back fails here with the state of the domains, the
 # device models, xl's restart and Xen instead of a silent console.
 RUN_TIMEOUT=$(arg xpt_run_timeout)
-S8_END=$(( ${RUN_TIMEOUT:-540} - 45 ))   # dom0 uptime by which stage 8 has reported
+S8_END=$(( ${RUN_TIMEOUT:-540} - 60 ))   # dom0 uptime by which stage 8 has its verdict
 # left N: seconds to wait for a step that takes up to N, within stage 8's end (at least 1)
 left() { local l=$(( S8_END - $(now) )); [ $l -gt $1 ] && l=$1; [ $l -lt 1 ] && l=1; echo $l; }
 # xen_procs: the xl and device model processes: pid, state, kernel wait channel, command
@@ -454,16 +455,15 @@ reboot_diag() {
              "'$(timeout 5 xenstore-read /local/domain/0/device-model/$d/state 2>&1)'," \
              "control/shutdown '$(timeout 5 xenstore-read /local/domain/$d/control/shutdown 2>&1)'"
     done
-    timeout 5 xenstore-ls /local/domain/0/device-model 2>&1 | head -12
     for d in $DMLOG $DMLOG.1; do
         [ -f $d ] || continue
         echo "--- tail of $d ($(wc -l < $d) lines)"
-        tail -12 $d
+        tail -8 $d
     done
     echo "--- tail of /var/log/xen/xl-xpt.log (xl's restart of the domain)"
-    grep -v -E 'ev_(fd|time)|libxl_event|poller|watch w=|epath=' /var/log/xen/xl-xpt.log 2>/dev/null | tail -25
+    grep -v -E 'ev_(fd|time)|libxl_event|poller|watch w=|epath=' /var/log/xen/xl-xpt.log 2>/dev/null | tail -20
     echo "--- tail of xl dmesg"
-    timeout 10 xl dmesg 2>&1 | tail -25
+    timeout 10 xl dmesg 2>&1 | tail -20
 }
 ok=0; why=""
 if [ -n "$DOMID" ] && guest_alive; then
@@ -509,7 +509,7 @@ if [ -n "$DOMID" ] && guest_alive; then
 else
     echo "xl reboot: not run, stage 7's guest is not running" | ev 8
 fi
-timeout 30 xl destroy xpt > /dev/null 2>&1
+timeout 20 xl destroy xpt > /dev/null 2>&1
 no_dm 8 || { ok=0; why="${why:+$why; }a device model was left after xl destroy"; }
 [ $ok = 1 ] && result 8 PASS "xl reboot: the guest reset through 0xCF9 (SHUTDOWN_reboot), libxl built it again with a new device model, and its Linux started" \
             || result 8 FAIL "xl reboot${why:+: $why}"
