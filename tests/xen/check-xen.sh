@@ -52,8 +52,21 @@ DOM0CMD="console=hvc0 earlyprintk=xen loglevel=4 rdinit=/init xpt_pt=0000:00:06.
 # COM1 and QEMU's monitor are pipes (FIFOs $OUT/com1.in/.out, $OUT/mon.in/.out): COM1's
 # output is logged to the file, and the harness can type Xen's debug keys on COM1 and ask
 # the monitor for L1's CPUs (answers in $OUT/monitor-N.log).
+# A run whose console stays silent for SILENT s is stuck: seen twice, Xen idle on both of
+# L1's CPUs with dom0's vCPU neither running, queued nor blocked, and nothing more for the
+# rest of the run (a lost wake-up in L1 under TCG; a healthy run's longest silence is
+# printed at its end). It is dumped and stopped then, so that the second run below fits in
+# the budget, instead of at the timeout.
+SILENT=${XPT_XEN_SILENT:-120}
+# dump_l1: L1's CPUs from QEMU's monitor, and Xen's debug keys typed on COM1 one by one
+# (Xen runs only the last of several deferred keys pressed at once): d each CPU's registers
+# and Xen stack, 0 dom0's vCPU, q domains and vCPUs, r run queues, a timer queues.
+dump_l1() {
+    timeout 30 sh -c "printf 'info registers -a\n' > '$OUT/mon.in'
+                      for k in a r 0 d q; do printf \$k > '$OUT/com1.in'; sleep 5; done" &
+}
 run_nested() {
-    local seen n f QPID QRC T=$(date +%s) dumped="" DRAIN=""
+    local seen n f QPID QRC T=$(date +%s) dumped="" DRAIN="" size=0 last now quiet=0 stuck=""
     SERIAL=$OUT/serial-$1.log
     rm -f "$SERIAL"
     for f in com1 mon; do rm -f "$OUT/$f.in" "$OUT/$f.out"; mkfifo "$OUT/$f.in" "$OUT/$f.out"; done
@@ -75,17 +88,30 @@ run_nested() {
     QPID=$!
     # Follow the run: print each stage's verdict as it comes, stop QEMU at XPT-DONE.
     seen=0
+    last=$T
     while kill -0 $QPID 2>/dev/null; do
         grep -a -q '^XPT-DONE' "$SERIAL" 2>/dev/null && { sleep 2; kill $QPID 2>/dev/null; break; }
-        # 30 s before the timeout, a run that has not ended shows where L1 is: L1's CPUs
-        # from QEMU's monitor, and Xen's debug keys typed on COM1 one by one (Xen runs
-        # only the last of several deferred keys pressed at once): d each CPU's registers
-        # and Xen stack, 0 dom0's vCPU, q domains and vCPUs, r run queues.
-        if [ -z "$dumped" ] && [ $(( $(date +%s) - T )) -ge $(( TIMEOUT - 30 )) ]; then
+        now=$(date +%s)
+        n=$(stat -c %s "$SERIAL" 2>/dev/null || echo 0)
+        if [ "$n" != "$size" ]; then
+            size=$n
+            [ $(( now - last )) -gt $quiet ] && [ -z "$dumped" ] && quiet=$(( now - last ))
+            last=$now
+        fi
+        # 30 s before the timeout, or after SILENT s without a byte on the console, a run
+        # shows where L1 is (dump_l1); a silent one is then stopped.
+        if [ -z "$dumped" ] && [ $(( now - last )) -ge "$SILENT" ]; then
+            dumped=1 stuck=$now
+            echo "check-xen: [run $1, $(( now - T ))s] the console has been silent for $(( now - last )) s: L1 is stuck; dumping Xen's state (debug keys a r 0 d q) and L1's CPUs, then stopping the run"
+            dump_l1
+        elif [ -z "$dumped" ] && [ $(( now - T )) -ge $(( TIMEOUT - 30 )) ]; then
             dumped=1
-            echo "check-xen: [run $1] no end after $(( $(date +%s) - T )) s: dumping Xen's state (debug keys d 0 q r) and L1's CPUs"
-            timeout 15 sh -c "printf 'info registers -a\n' > '$OUT/mon.in'
-                              for k in d 0 q r; do printf \$k > '$OUT/com1.in'; sleep 3; done" &
+            echo "check-xen: [run $1] no end after $(( now - T )) s: dumping Xen's state (debug keys a r 0 d q) and L1's CPUs"
+            dump_l1
+        fi
+        if [ -n "$stuck" ] && [ $(( now - stuck )) -ge 35 ]; then
+            kill $QPID 2>/dev/null
+            break
         fi
         n=$(grep -a -c '^XPT-RESULT' "$SERIAL" 2>/dev/null)
         if [ "${n:-0}" -gt $seen ]; then
@@ -101,7 +127,7 @@ run_nested() {
     wait $DRAIN 2>/dev/null
     for f in com1 mon; do rm -f "$OUT/$f.in" "$OUT/$f.out"; done
     [ -n "$dumped" ] && echo "check-xen: [run $1] L1's CPUs then: $(grep -a -E '^RIP=' "$OUT/monitor-$1.log" | cut -c1-21 | paste -sd ' ') (in $OUT/monitor-$1.log; Xen's dump is at the end of serial-$1.txt)"
-    echo "check-xen: nested run $1 ended after $(( $(date +%s) - T )) s (QEMU exit $QRC; 124 is the ${TIMEOUT} s timeout)"
+    echo "check-xen: nested run $1 ended after $(( $(date +%s) - T )) s (QEMU exit $QRC; 124 is the ${TIMEOUT} s timeout${stuck:+; stopped after the silence}); the console's longest silence before that: $quiet s"
     tr -d '\r' < "$SERIAL" > "$OUT/serial-$1.txt" 2>/dev/null
 }
 # trouble N: what in run N points at the nested environment rather than xen-pt-dm (a
