@@ -14,8 +14,8 @@
 #include "util/log.h"
 
 /*
- * One warning naming the BARs the host left unassigned (address 0), which are treated
- * as not implemented: a BAR at 0 decodes nothing (the kernel could not place it), and
+ * One warning naming the BARs the host left unassigned (address 0), which the guest sees
+ * as absent BARs (reading 0, PCI LB 3.0 §6.2.5.1): a BAR at 0 decodes nothing (the kernel could not place it), and
  * mapping it would hand the guest host frames from mfn 0 or ports from 0. libxl grants
  * a domain only the resource lines whose start is not 0 (tools/libs/light/libxl_pci.c
  * do_pci_add, Xen 4.17), so the device model must not map them either.
@@ -157,7 +157,7 @@ bool xpt_host_pci_regions_from_dump(XptHostPci *h, const char *file, GError **er
                                            ? PCI_ADDR_IO_MASK : PCI_ADDR_MEM_MASK);
         uint64_t size = sizes.bar[i];
         if (size && !base) {
-            /* Unassigned (address 0): not implemented, as for sysfs. Without a size it
+            /* Unassigned (address 0): absent to the guest, as for sysfs. Without a size it
              * stays the error below: the dump must be captured again anyway. */
             g_autofree char *name = g_strdup_printf("BAR%u", i);
             note_unassigned(&unassigned, name);
